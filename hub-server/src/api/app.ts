@@ -1,0 +1,141 @@
+import { existsSync } from 'node:fs';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { HubError, SESSION_COOKIE, type Role } from '@cjp/contracts';
+import type { HubConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { HubMetrics } from '../metrics.js';
+import type { DevicesService } from '../modules/devices/service.js';
+import type { IdentityService, Principal } from '../modules/identity/service.js';
+import { authRoutes } from './routes/auth.js';
+import { deviceRoutes } from './routes/devices.js';
+import { uiConfigRoutes } from './routes/ui-config.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** reachable without a session (login, the API document) */
+    public?: boolean;
+    /** roles allowed; absent = any signed-in user */
+    roles?: readonly Role[];
+  }
+}
+
+export interface AppDeps {
+  config: HubConfig;
+  logger: Logger;
+  identity: IdentityService;
+  devices: DevicesService;
+  metrics: HubMetrics;
+  health(): Promise<{ ready: boolean; checks: Record<string, string> }>;
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;
+
+/** Reads the session token from "Authorization: Bearer …" or the session cookie. */
+export function tokenFrom(req: { headers: Record<string, string | string[] | undefined>; cookies?: Record<string, string | undefined> }): string | null {
+  const h = req.headers.authorization;
+  if (typeof h === 'string' && h.startsWith('Bearer ')) return h.slice(7).trim() || null;
+  return req.cookies?.[SESSION_COOKIE] ?? null;
+}
+
+/** Builds the HTTP app (REST, docs, health, metrics, UI). Listening is the caller's business. */
+export async function createApp(deps: AppDeps) {
+  // Request lines (info) are left out; warnings and errors reach the hub's log.
+  const httpLogger = deps.logger.child({ part: 'http' }, { level: deps.logger.levelVal > 40 ? deps.logger.level : 'warn' });
+  const app = Fastify({ loggerInstance: httpLogger, bodyLimit: 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('user', null);
+  await app.register(fastifyCookie);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Caojiapu Hub API',
+        version: '1.0.0',
+        description: 'Operations API of the Caojiapu bonded logistics center. Every route needs a session unless marked otherwise.',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer' },
+          cookieAuth: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+        },
+      },
+      security: [{ bearerAuth: [] }, { cookieAuth: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/v1/docs', uiConfig: { docExpansion: 'list' } });
+
+  // Authentication before body parsing, so an anonymous caller learns nothing from validation.
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!req.url.startsWith('/api/')) return;
+    const cfg = req.routeOptions.config;
+    if (cfg?.public || req.url.startsWith('/api/v1/docs')) return;
+    const user = await deps.identity.authenticate(tokenFrom(req));
+    if (!user) throw new HubError('HUB_ERR_AUTH_REQUIRED', 'sign in first: this route needs a session');
+    req.user = user;
+    if (cfg?.roles && !cfg.roles.includes(user.role))
+      throw new HubError('HUB_ERR_AUTH_FORBIDDEN', `role "${user.role}" may not use ${req.method} ${req.routeOptions.url}`, { role: user.role });
+    void reply;
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof HubError) return reply.status(err.status).send(err.toBody());
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const issues = err.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid' }));
+      return reply.status(400).send({
+        error: { code: 'HUB_ERR_VALIDATION', message: `invalid request ${err.validationContext ?? ''}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, details: { issues } },
+      });
+    }
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply.status(status).send({ error: { code: 'HUB_ERR_VALIDATION', message: (err as Error).message } });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.status(500).send({ error: { code: 'HUB_ERR_INTERNAL', message: 'internal error; see the hub log' } });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send(new HubError('HUB_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`).toBody()),
+  );
+
+  await app.register(authRoutes(deps), { prefix: '/api/v1' });
+  await app.register(deviceRoutes(deps), { prefix: '/api/v1' });
+  await app.register(uiConfigRoutes(deps), { prefix: '/api/v1' });
+
+  app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+
+  app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
+    const h = await deps.health();
+    return reply.status(h.ready ? 200 : 503).send({ status: h.ready ? 'ok' : 'unavailable', ...h.checks });
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
+    reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+  );
+
+  const uiDir = deps.config.http.uiDir;
+  if (uiDir && existsSync(uiDir)) {
+    await app.register(fastifyStatic, { root: uiDir, prefix: '/', wildcard: false, index: ['index.html'] });
+  } else {
+    app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+      reply.type('text/html').send('<!doctype html><p>Caojiapu Hub is running. The web UI is not built: run <code>npm run build</code>. API: <a href="/api/v1/docs">/api/v1/docs</a></p>'),
+    );
+  }
+  return app;
+}

@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { HubConfig } from './config.js';
+import { createApp, type App } from './api/app.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.js';
+import { connectHubLink, type HubLink } from './broker/hub-link.js';
+import { openDb, type Db } from './db/db.js';
+import { migrate } from './db/migrate.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type HubMetrics } from './metrics.js';
+import { IngestPipeline } from './modules/devices/ingest.js';
+import { DevicesService } from './modules/devices/service.js';
+import { IdentityService } from './modules/identity/service.js';
+import { randomSecret } from './modules/identity/passwords.js';
+import { createRealtime, type Realtime } from './realtime/realtime.js';
+
+/** The built web UI beside this package (wms-ui/dist), used when http.uiDir is not set. */
+export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../wms-ui/dist', import.meta.url));
+
+export interface Hub {
+  config: HubConfig;
+  /** http://host:port of the API and UI */
+  url: string;
+  /** mqtt://host:port edges connect to */
+  mqttUrl: string;
+  db: Db;
+  app: App;
+  identity: IdentityService;
+  devices: DevicesService;
+  ingest: IngestPipeline;
+  metrics: HubMetrics;
+  logger: Logger;
+  /** graceful: stop intake, store what was received, close broker, HTTP and database */
+  close(): Promise<void>;
+}
+
+export interface StartHubOptions {
+  logger?: Logger;
+  /** an opened database (tests share templates); closed by hub.close() */
+  db?: Db;
+}
+
+/** Starts the whole hub: database and migrations, broker, ingest, HTTP API, realtime. */
+export async function startHub(config: HubConfig, opts: StartHubOptions = {}): Promise<Hub> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const metrics = createMetrics();
+  const cleanups: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const c of cleanups.reverse()) await c().catch((err: Error) => logger.warn({ err: err.message }, 'shutdown step failed'));
+  };
+  try {
+    const db = opts.db ?? (await openDb({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize }));
+    cleanups.push(() => db.close());
+    logger.info({ engine: db.engine, ...(db.engine === 'pglite' ? { dataDir: config.db.dataDir } : {}) }, 'database open');
+    await migrate(db, (msg) => logger.debug({ msg }, 'migrate'));
+
+    const identity = new IdentityService(db, { sessionTtlS: config.auth.sessionTtlS });
+    const devices = new DevicesService(db);
+    if (config.demo) {
+      await identity.seedDemo();
+      logger.warn('demo mode: demo users (password "cjp-demo") and the demo edge wh-1 exist; never use demo mode in production');
+    }
+    await devices.markAllOffline();
+
+    let realtime: Realtime | null = null;
+    let link: HubLink | null = null;
+    const ingest = new IngestPipeline(
+      db,
+      {
+        publishAck: (siteId, edgeId, seq) => link?.publishAck(siteId, edgeId, seq),
+        onAccepted: (events) => realtime?.publishEvents(events),
+        onStatus: ({ edgeId, siteId, status }) => realtime?.publishEdgeStatus({ edgeId, siteId, online: status.state === 'online', status }),
+      },
+      { topicPrefix: config.mqtt.topicPrefix, batchSize: config.ingest.batchSize, maxQueue: config.ingest.maxQueue, logger: logger.child({ part: 'ingest' }), metrics },
+    );
+
+    // Broker: embedded unless an external one is configured.
+    let broker: EmbeddedBroker | null = null;
+    let mqttUrl: string;
+    let hubUser: string | undefined = config.mqtt.username;
+    let hubPass: string | undefined = config.mqtt.password;
+    if (config.mqtt.url) {
+      mqttUrl = config.mqtt.url;
+    } else {
+      hubUser = `cjp-hub-internal`;
+      hubPass = randomSecret(32); // lives only in this process
+      broker = await startEmbeddedBroker({
+        host: config.mqtt.host,
+        port: config.mqtt.port,
+        topicPrefix: config.mqtt.topicPrefix,
+        hubUsername: hubUser,
+        hubPassword: hubPass,
+        verifyEdge: (u, p) => identity.verifyEdge(u, p),
+        onDenied: ({ edgeId, topic, payload, reason }) => void ingest.push({ topic, payload, rejectReason: reason, rejectEdgeId: edgeId }),
+        logger: logger.child({ part: 'broker' }),
+      });
+      cleanups.push(() => broker!.close());
+      mqttUrl = broker.url;
+    }
+
+    link = connectHubLink({
+      url: mqttUrl,
+      username: hubUser,
+      password: hubPass,
+      topicPrefix: config.mqtt.topicPrefix,
+      // aedes has no shared subscriptions; the embedded broker serves one hub anyway
+      sharedGroup: broker ? '' : config.mqtt.sharedGroup,
+      clientId: `cjp-hub-${randomUUID().slice(0, 8)}`,
+      logger: logger.child({ part: 'mqtt' }),
+      onMessage: (topic, payload) => ingest.push({ topic, payload }),
+    });
+    const hubLink = link;
+    cleanups.push(async () => {
+      // Stop intake first, then store what was already received, then let the link go.
+      ingest.stopIntake();
+      await ingest.drained();
+      await hubLink.close();
+    });
+    await link.waitConnected(30_000);
+    // Retained acks tell edges where the hub stands, even after the embedded broker restarted.
+    for (const a of await ingest.ackSnapshot()) link.publishAck(a.siteId, a.edgeId, a.seq);
+
+    const app = await createApp({
+      config: { ...config, http: { ...config.http, uiDir: config.http.uiDir || DEFAULT_UI_DIR } },
+      logger,
+      identity,
+      devices,
+      metrics,
+      health: async () => {
+        const checks: Record<string, string> = {};
+        try {
+          await db.query('select 1');
+          checks.db = 'up';
+        } catch (e) {
+          checks.db = `down: ${(e as Error).message}`;
+        }
+        checks.broker = hubLink.connected() ? 'up' : 'down';
+        checks.ingest = ingest.lastError ? `failing: ${ingest.lastError}` : 'ok';
+        return { ready: checks.db === 'up' && checks.broker === 'up', checks };
+      },
+    });
+    realtime = createRealtime(app.server, { identity, devices, logger: logger.child({ part: 'realtime' }) });
+    const rt = realtime;
+    cleanups.splice(1, 0, async () => {
+      // HTTP goes after intake stopped and the queue drained (cleanups run in reverse).
+      await rt.close();
+      await app.close();
+    });
+    await app.listen({ host: config.http.host, port: config.http.port });
+    const addr = app.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
+    const url = `http://${config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host}:${port}`;
+    logger.info({ url, mqttUrl }, 'hub ready');
+
+    let closing: Promise<void> | null = null;
+    return {
+      config,
+      url,
+      mqttUrl,
+      db,
+      app,
+      identity,
+      devices,
+      ingest,
+      metrics,
+      logger,
+      close: () => (closing ??= closeAll()),
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

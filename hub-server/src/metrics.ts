@@ -1,0 +1,37 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The hub's Prometheus metrics, one registry per hub instance (tests run several). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    ingested: new Counter({
+      name: 'cjp_ingest_messages_total',
+      help: 'MQTT messages taken from the broker by ingest, by outcome',
+      labelNames: ['outcome'] as const, // accepted | duplicate | dead_letter | status
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: 'cjp_dead_letters_total',
+      help: 'payloads stored in the dead-letter table, by cause',
+      labelNames: ['cause'] as const,
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({ name: 'cjp_ingest_queue_depth', help: 'messages received and not yet stored', registers: [registry] }),
+    ackLag: new Gauge({
+      name: 'cjp_ingest_ack_lag',
+      help: 'per edge: highest seq received minus highest contiguous seq acked',
+      labelNames: ['edge'] as const,
+      registers: [registry],
+    }),
+    batchSeconds: new Histogram({
+      name: 'cjp_ingest_batch_seconds',
+      help: 'time to store one ingest batch (one transaction)',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    batchErrors: new Counter({ name: 'cjp_ingest_batch_errors_total', help: 'ingest transactions that failed and were retried', registers: [registry] }),
+  };
+}
+export type HubMetrics = ReturnType<typeof createMetrics>;
