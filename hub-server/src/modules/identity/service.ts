@@ -3,7 +3,7 @@ import { HubError, ROLES, type Role, type UserDto } from '@cjp/contracts';
 import type { Db } from '../../db/db.js';
 import { hashPassword, randomSecret, verifyPassword } from './passwords.js';
 
-export interface Principal extends UserDto {}
+export type Principal = UserDto;
 
 export interface EdgeCredential {
   edgeId: string;
