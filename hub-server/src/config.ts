@@ -39,6 +39,9 @@ export const hubConfigSchema = z.object({
       host: z.string().default('0.0.0.0'),
       port: port.default(1883),
       topicPrefix: z.string().default(DEFAULT_TOPIC_PREFIX),
+      /** embedded broker: password of the hub's own all-topics user "cjp-hub-internal"; unset = random per start.
+       *  Set it only for trusted local tools (the ingest benchmark's raw broker figure). */
+      internalPassword: z.string().min(16).optional(),
       /** external broker: shared-subscription group so N hub replicas split the load; "" = plain subscription */
       sharedGroup: z.string().default('cjp-hub'),
     })
@@ -85,6 +88,7 @@ const ENV_MAP: Record<string, string> = {
   MQTT_PORT: 'mqtt.port',
   MQTT_TOPIC_PREFIX: 'mqtt.topicPrefix',
   MQTT_SHARED_GROUP: 'mqtt.sharedGroup',
+  MQTT_INTERNAL_PASSWORD: 'mqtt.internalPassword',
   INGEST_BATCH_SIZE: 'ingest.batchSize',
   INGEST_MAX_QUEUE: 'ingest.maxQueue',
   SESSION_TTL_S: 'auth.sessionTtlS',

@@ -83,7 +83,7 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       mqttUrl = config.mqtt.url;
     } else {
       hubUser = `cjp-hub-internal`;
-      hubPass = randomSecret(32); // lives only in this process
+      hubPass = config.mqtt.internalPassword ?? randomSecret(32); // by default it lives only in this process
       broker = await startEmbeddedBroker({
         host: config.mqtt.host,
         port: config.mqtt.port,
