@@ -1,0 +1,11 @@
+export * from './codes.js';
+export { mulberry32, Rng, randomSeed } from './prng.js';
+export * from './scanner/scan-generator.js';
+export * from './scanner/scanner-simulator.js';
+export * from './launcher/free-port.js';
+export * from './launcher/healthz.js';
+export * from './launcher/log-prettify.js';
+export * from './launcher/managed-child.js';
+export * from './launcher/edge-config.js';
+export * from './launcher/launch-plan.js';
+export * from './launcher/launcher.js';

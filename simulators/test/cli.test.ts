@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = path.join(repoRoot, 'simulators', 'src', 'cli.ts');
+const children: Array<ReturnType<typeof spawn>> = [];
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+function run(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const logs: Array<Record<string, unknown>> = [];
+  let stdout = '';
+  let stderr = '';
+  const waiters: Array<{ msg: string; resolve: (entry: Record<string, unknown>) => void }> = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    stdout += line + '\n';
+    try {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      logs.push(entry);
+      for (const w of waiters.filter((w) => w.msg === entry.msg)) w.resolve(entry);
+    } catch {
+      // --help prints plain text
+    }
+  });
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const logged = (msg: string) => {
+    const found = logs.find((e) => e.msg === msg);
+    return found ? Promise.resolve(found) : new Promise<Record<string, unknown>>((resolve) => waiters.push({ msg, resolve }));
+  };
+  return { child, logs, exited, logged, stdout: () => stdout, stderr: () => stderr };
+}
+
+describe('cjp-sim CLI', () => {
+  it('runs the scanner until SIGTERM, logging pino JSON', async () => {
+    const sim = run(['scanner', '--port', '0', '--rate', '100', '--seed', '42', '--host', '127.0.0.1', '--garbage', '0']);
+    const listening = await sim.logged('scanner simulator listening');
+    expect(listening).toMatchObject({ level: 30, host: '127.0.0.1', seed: 42, ratePerSec: 100 });
+    const port = listening.port as number;
+
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    await new Promise<void>((resolve) =>
+      socket.on('data', (d: Buffer) => {
+        received += d.toString('latin1');
+        if (received.split('\r\n').length > 5) resolve();
+      }),
+    );
+    socket.destroy();
+    for (const line of received.split('\r\n').slice(0, 5)) expect(line).toMatch(/^\][A-Za-z]\d./);
+
+    sim.child.kill('SIGTERM');
+    expect(await sim.exited).toBe(0);
+    const stopped = sim.logs.find((e) => e.msg === 'scanner simulator stopped');
+    expect(stopped).toMatchObject({ reason: 'SIGTERM' });
+    expect(stopped?.emitted).toBeGreaterThanOrEqual(5);
+  });
+
+  it('stops by itself after --count lines', async () => {
+    const sim = run(['scanner', '--port', '0', '--rate', '1000', '--count', '25', '--emit-without-client', '--garbage', '0']);
+    expect(await sim.exited).toBe(0);
+    expect(sim.logs.find((e) => e.msg === 'scanner simulator stopped')).toMatchObject({ reason: 'count reached', emitted: 25, garbage: 0, delivered: 0 });
+  });
+
+  it('prints usage for --help and refuses bad input', async () => {
+    const help = run(['scanner', '--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.stdout()).toContain('Usage: cjp-sim <command> [options]');
+    expect(help.stdout()).toContain('--rate <n>');
+
+    const bad = run(['scanner', '--rate', 'fast']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toContain('--rate fast is not valid');
+
+    const unknown = run(['printer']);
+    expect(await unknown.exited).toBe(2);
+    expect(unknown.stderr()).toContain('unknown command "printer"');
+  });
+});
