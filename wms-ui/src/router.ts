@@ -1,0 +1,20 @@
+/** A two-page hash router: `#/live` (default) and `#/map`. */
+import { ref } from 'vue';
+
+export const ROUTES = ['live', 'map'] as const;
+export type RouteName = (typeof ROUTES)[number];
+
+function parse(hash: string): RouteName {
+  const name = hash.replace(/^#\/?/, '').split(/[/?]/)[0] ?? '';
+  return (ROUTES as readonly string[]).includes(name) ? (name as RouteName) : 'live';
+}
+
+export const route = ref<RouteName>(parse(window.location.hash));
+
+window.addEventListener('hashchange', () => {
+  route.value = parse(window.location.hash);
+});
+
+export function href(name: RouteName): string {
+  return `#/${name}`;
+}
