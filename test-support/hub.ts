@@ -51,13 +51,13 @@ export async function login(hub: { url: string }, username: string, password = '
 }
 
 /** Polls until check() is truthy; fails with the description after timeoutMs. */
-export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 30_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(check: () => Promise<T> | T, what: string, timeoutMs = 30_000, everyMs = 50): Promise<Exclude<T, null | undefined | false | 0 | ''>> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await check();
-      if (v) return v;
+      if (v) return v as Exclude<T, null | undefined | false | 0 | ''>;
     } catch (e) {
       last = e;
     }
