@@ -232,6 +232,10 @@ export class ScanGenerator {
       const pool = r < 0.4 ? this.garbageBytes.control : r < 0.8 ? this.garbageBytes.printable : this.garbageBytes.high;
       bytes.push(this.rng.pick(pool.length > 0 ? pool : this.garbageBytes.printable));
     }
+    // Line noise corrupts bytes: at least one control byte (other than GS, which GS1 data carries),
+    // so the line cannot pass for a short plain barcode such as "y".
+    const noise = this.garbageBytes.control.filter((b) => b !== 0x1d);
+    if (noise.length && !bytes.some((b) => noise.includes(b))) bytes[this.rng.int(0, bytes.length - 1)] = this.rng.pick(noise);
     return { kind: 'garbage', code: Buffer.from(bytes).toString('latin1'), valid: false };
   }
 }
