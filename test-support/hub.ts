@@ -30,7 +30,10 @@ export async function startTestHub(over: HubConfigInput = {}): Promise<TestHub> 
   });
   const db = data ? await openDb({ dataDir: data.dir }) : undefined;
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const hub = await startHub(config, { logger, ...(db ? { db } : {}) });
+  const hub = await startHub(config, { logger, ...(db ? { db } : {}) }).catch((err: unknown) => {
+    data?.remove();
+    throw err;
+  });
   return Object.assign(hub, {
     async dispose() {
       await hub.close();
