@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -28,9 +29,44 @@ const NUMERIC = 1700;
 pg.types.setTypeParser(INT8, (v) => Number(v));
 pg.types.setTypeParser(NUMERIC, (v) => v);
 
+/**
+ * PGlite has no lock of its own: two processes on one data folder would corrupt it. A pid file
+ * refuses the second one; a file left by a dead process (kill -9) is taken over.
+ */
+function lockDataDir(dir: string): () => void {
+  const file = join(dir, 'cjp-hub.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(file, 'utf8'));
+      if (pid && isAlive(pid))
+        throw new Error(`the database folder ${dir} is in use by process ${pid}; stop it, or set HUB_DATA_DIR to another folder`);
+      rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`cannot lock the database folder ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 class PgliteDb implements Db {
   readonly engine = 'pglite' as const;
-  constructor(private readonly pgl: PGlite) {}
+  constructor(
+    private readonly pgl: PGlite,
+    private readonly unlock: () => void = () => undefined,
+  ) {}
   async query<R>(text: string, params?: unknown[]): Promise<QueryResult<R>> {
     const r = await this.pgl.query<R>(text, params as unknown[] | undefined);
     return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
@@ -50,6 +86,7 @@ class PgliteDb implements Db {
   }
   async close(): Promise<void> {
     if (!this.pgl.closed) await this.pgl.close();
+    this.unlock();
   }
 }
 
@@ -103,12 +140,19 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
     await pool.query('select 1');
     return new PostgresDb(pool);
   }
-  if (!opts.dataDir.startsWith('memory://')) mkdirSync(opts.dataDir, { recursive: true });
-  const pgl = new PGlite(opts.dataDir, {
-    parsers: { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => v },
-  });
-  await pgl.waitReady;
-  return new PgliteDb(pgl);
+  const inMemory = opts.dataDir.startsWith('memory://');
+  if (!inMemory) mkdirSync(opts.dataDir, { recursive: true });
+  const unlock = inMemory ? () => undefined : lockDataDir(opts.dataDir);
+  try {
+    const pgl = new PGlite(opts.dataDir, {
+      parsers: { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => v },
+    });
+    await pgl.waitReady;
+    return new PgliteDb(pgl, unlock);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
 }
 
 export { pgliteTypes };
