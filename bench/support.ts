@@ -16,7 +16,7 @@ export interface HubProcess {
 /** Starts the hub as its own process (its own core), on ephemeral ports, and waits for "hub ready". */
 export async function spawnHub(env: Record<string, string>): Promise<HubProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'cjp-bench-'));
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(REPO, 'hub-server/src/main.ts')], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_HUB_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_HUB_PROFILE}`] : []), '--conditions=source', '--import', 'tsx', join(REPO, 'hub-server/src/main.ts')], {
     cwd: REPO,
     env: { ...process.env, HUB_HTTP_PORT: '0', HUB_HTTP_HOST: '127.0.0.1', MQTT_PORT: '0', MQTT_HOST: '127.0.0.1', HUB_DATA_DIR: dataDir, HUB_DEMO: 'true', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
