@@ -1,7 +1,6 @@
 import { SerialPort } from 'serialport';
-import { Backoff } from '../backoff.js';
 import type { SerialTransportConfig } from '../config.js';
-import type { ByteTransport, TransportHandlers, TransportState } from './byte-transport.js';
+import { ReconnectingTransport } from './reconnecting-transport.js';
 
 /** The part of serialport's stream this transport uses; SerialPort and SerialPortMock both fit. */
 export interface SerialPortLike {
@@ -28,43 +27,23 @@ export interface SerialTransportOptions {
 const realPort: SerialPortFactory = (opts) => new SerialPort(opts);
 
 /** A byte stream from a local serial port (RS-232, USB-CDC); reopens the port after errors or unplugging. */
-export class SerialTransport implements ByteTransport {
+export class SerialTransport extends ReconnectingTransport {
   readonly description: string;
-  private currentState: TransportState = 'disconnected';
-  private handlers: TransportHandlers | null = null;
   private port: SerialPortLike | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private closed = false;
-  private readonly backoff: Backoff;
 
   constructor(private readonly opts: SerialTransportOptions) {
+    super(opts);
     this.description = `serial://${opts.port.path}`;
-    this.backoff = new Backoff(opts.reconnectBaseMs, opts.reconnectMaxMs, opts.random);
   }
 
-  get state(): TransportState {
-    return this.currentState;
-  }
-
-  start(handlers: TransportHandlers): void {
-    if (this.handlers) throw new Error(`${this.description}: already started`);
-    this.handlers = handlers;
-    this.open();
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+  protected async release(): Promise<void> {
     const port = this.port;
     this.port = null;
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
     port?.removeAllListeners();
-    this.setState('disconnected');
   }
 
-  private open(): void {
-    if (this.closed) return;
+  protected connect(): void {
     this.setState('connecting');
     const { path, baudRate, dataBits, parity, stopBits } = this.opts.port;
     let port: SerialPortLike;
@@ -97,18 +76,7 @@ export class SerialTransport implements ByteTransport {
     this.port = null;
     port?.removeAllListeners();
     if (port?.isOpen) port.close();
-    if (this.closed) return;
-    this.setState('disconnected', err);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.open();
-    }, this.backoff.next());
-  }
-
-  private setState(state: TransportState, error?: Error): void {
-    if (state === this.currentState && !error) return;
-    this.currentState = state;
-    this.handlers?.onState(state, error);
+    this.linkLost(err);
   }
 }
 

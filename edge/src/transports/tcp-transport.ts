@@ -1,6 +1,5 @@
 import { Socket } from 'node:net';
-import { Backoff } from '../backoff.js';
-import type { ByteTransport, TransportHandlers, TransportState } from './byte-transport.js';
+import { ReconnectingTransport } from './reconnecting-transport.js';
 
 export interface TcpTransportOptions {
   host: string;
@@ -13,34 +12,18 @@ export interface TcpTransportOptions {
 }
 
 /** A byte stream from a TCP socket, e.g. a serial device server at a gate lane. */
-export class TcpTransport implements ByteTransport {
+export class TcpTransport extends ReconnectingTransport {
   readonly description: string;
-  private currentState: TransportState = 'disconnected';
-  private handlers: TransportHandlers | null = null;
   private socket: Socket | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
   private stableTimer: NodeJS.Timeout | null = null;
-  private closed = false;
-  private readonly backoff: Backoff;
 
   constructor(private readonly opts: TcpTransportOptions) {
+    super(opts);
     this.description = `tcp://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`;
-    this.backoff = new Backoff(opts.reconnectBaseMs, opts.reconnectMaxMs, opts.random);
   }
 
-  get state(): TransportState {
-    return this.currentState;
-  }
-
-  start(handlers: TransportHandlers): void {
-    if (this.handlers) throw new Error(`${this.description}: already started`);
-    this.handlers = handlers;
-    this.connect();
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    this.clearTimers();
+  protected async release(): Promise<void> {
+    this.clearStableTimer();
     const socket = this.socket;
     this.socket = null;
     if (socket && !socket.destroyed) {
@@ -49,11 +32,9 @@ export class TcpTransport implements ByteTransport {
         socket.destroy();
       });
     }
-    this.setState('disconnected');
   }
 
-  private connect(): void {
-    if (this.closed) return;
+  protected connect(): void {
     this.setState('connecting');
     const socket = new Socket();
     this.socket = socket;
@@ -75,27 +56,14 @@ export class TcpTransport implements ByteTransport {
     socket.on('close', () => {
       if (this.socket !== socket) return;
       this.socket = null;
-      this.clearTimers();
-      if (this.closed) return;
-      this.setState('disconnected', lastError ?? new Error('connection closed by peer'));
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = null;
-        this.connect();
-      }, this.backoff.next());
+      this.clearStableTimer();
+      this.linkLost(lastError ?? new Error('connection closed by peer'));
     });
     socket.connect({ host: this.opts.host, port: this.opts.port });
   }
 
-  private setState(state: TransportState, error?: Error): void {
-    if (state === this.currentState && !error) return;
-    this.currentState = state;
-    this.handlers?.onState(state, error);
-  }
-
-  private clearTimers(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+  private clearStableTimer(): void {
     if (this.stableTimer) clearTimeout(this.stableTimer);
-    this.retryTimer = null;
     this.stableTimer = null;
   }
 }
