@@ -178,4 +178,17 @@ describe('ingest on an external broker without ACL', () => {
     await waitFor(async () => (await api<Events>(hub, token, '/events?edgeId=wh-1')).items.length === 1, 'the valid event');
     c.end();
   });
+
+  it('reports not ready on /healthz while the broker is away, and ready again when it is back', async () => {
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((r) => broker.close(() => r()));
+    await new Promise<void>((r) => server.close(() => r()));
+    await waitFor(async () => (await fetch(`${hub.url}/healthz`)).status === 503, '/healthz 503');
+    expect(await (await fetch(`${hub.url}/healthz`)).json()).toMatchObject({ status: 'unavailable', db: 'up', broker: 'down' });
+
+    broker = await Aedes.createBroker();
+    server = createServer(broker.handle);
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+    await waitFor(async () => (await fetch(`${hub.url}/healthz`)).status === 200, '/healthz 200 after the broker returned');
+  });
 });
