@@ -356,6 +356,7 @@ export class MqttLink {
       ...(this.opts.version ? { version: this.opts.version } : {}),
       outboxDepth: this.opts.outbox.depth(),
       lastSeq: this.opts.outbox.lastSeq,
+      ackedSeq: this.opts.outbox.ackedSeq,
       devices: this.opts.devices(),
     };
     client.publish(this.statusTopic, JSON.stringify(status), { qos: 1, retain: true }, (err) => {

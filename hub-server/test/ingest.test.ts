@@ -128,6 +128,23 @@ describe('ingest on the embedded broker', () => {
     edge.end();
   });
 
+  it('records seqs the edge no longer holds as lost, visibly, instead of waiting for them for ever', async () => {
+    // e.g. the hub's database was reset while the edge kept numbering
+    const edge = await connect(hub.mqttUrl, 'wh-1', 'demo-edge-wh-1');
+    const seen = await acks(edge, 'cjp', 'wh-1');
+    const evt = T.evt('cjp', 'wh-1', 'scan', 'scanner-1');
+    await publish(edge, evt, JSON.stringify(scan('wh-1', 12, 'TWELVE')));
+    const status = { edgeId: 'wh-1', state: 'online', ts: new Date().toISOString(), lastSeq: 16, ackedSeq: 15, outboxDepth: 1, devices: [] };
+    await publish(edge, T.status('cjp', 'wh-1'), JSON.stringify(status));
+    await waitFor(() => seen.includes(15), 'ack 15 after the status');
+    await publish(edge, evt, JSON.stringify(scan('wh-1', 16, 'SIXTEEN')));
+    await waitFor(() => seen.includes(16), 'ack 16');
+    const dead = await api<Dead>(hub, token, '/dead-letters');
+    const lost = dead.items.filter((d) => d.reason.includes('never reached this hub')).map((d) => d.reason.split(' never')[0]);
+    expect(lost.sort()).toEqual(['seq 10–11', 'seq 13–15']);
+    edge.end();
+  });
+
   it('refuses a subscription to another edge’s acks or commands', async () => {
     const edge = await connect(hub.mqttUrl, 'wh-1', 'demo-edge-wh-1');
     // mqtt.js turns a SUBACK failure (0x80) into an error.

@@ -38,6 +38,8 @@ export const statusMessageSchema = z.object({
   version: z.string().optional(),
   outboxDepth: z.number().int().nonnegative().optional(),
   lastSeq: z.number().int().nonnegative().optional(),
+  /** every seq ≤ this has left the edge's outbox; the hub can no longer receive any of them */
+  ackedSeq: z.number().int().nonnegative().optional(),
   devices: z.array(deviceHealthSchema).default([]),
 });
 export type StatusMessage = z.infer<typeof statusMessageSchema>;

@@ -273,6 +273,41 @@ export class IngestPipeline {
         }
         for (const e of valid) touched.add(e.edgeId);
       }
+      // Watermarks advance on copies; the cache is updated only after commit.
+      const seqsByEdge = new Map<string, number[]>();
+      for (const e of valid) (seqsByEdge.get(e.edgeId) ?? seqsByEdge.set(e.edgeId, []).get(e.edgeId)!).push(e.seq);
+      for (const d of dead) if (d.edgeId !== null && d.seq !== null) (seqsByEdge.get(d.edgeId) ?? seqsByEdge.set(d.edgeId, []).get(d.edgeId)!).push(d.seq);
+      // An edge's status says which seqs have left its outbox; below that floor nothing more can come.
+      const floors = new Map<string, number>();
+      for (const st of statuses) if (st.status.ackedSeq !== undefined) floors.set(st.edgeId, Math.max(floors.get(st.edgeId) ?? 0, st.status.ackedSeq));
+      for (const edgeId of new Set([...touched, ...floors.keys()])) {
+        const st = this.edges.get(edgeId);
+        if (!st) continue;
+        const mark = { acked: st.acked, pending: new Set(st.pending), maxSeen: st.maxSeen };
+        for (const s of seqsByEdge.get(edgeId) ?? []) {
+          if (s > mark.acked) mark.pending.add(s);
+          mark.maxSeen = Math.max(mark.maxSeen, s);
+        }
+        while (mark.pending.has(mark.acked + 1)) mark.pending.delete(++mark.acked);
+        const floor = floors.get(edgeId) ?? 0;
+        if (floor > mark.acked) {
+          for (const [from, to] of missingRanges(mark.acked, floor, mark.pending)) {
+            dead.push({
+              topic: `(status of ${edgeId})`,
+              edgeId,
+              seq: null,
+              cause: 'lost',
+              payload: Buffer.alloc(0),
+              reason: `seq ${from === to ? from : `${from}–${to}`} never reached this hub and the edge no longer holds ${from === to ? 'it' : 'them'} (outbox replaced, or the hub's database was reset)`,
+            });
+          }
+          for (const s of mark.pending) if (s <= floor) mark.pending.delete(s);
+          mark.acked = floor;
+          mark.maxSeen = Math.max(mark.maxSeen, floor);
+          while (mark.pending.has(mark.acked + 1)) mark.pending.delete(++mark.acked);
+        }
+        newMarks.set(edgeId, mark);
+      }
       if (dead.length) {
         await tx.query(
           `insert into dead_letters (topic, edge_id, seq, reason, payload_bytes, payload_preview)
@@ -288,21 +323,6 @@ export class IngestPipeline {
             dead.map((d) => d.payload.subarray(0, PREVIEW_BYTES).toString('utf8').replace(/\u0000/g, '\\0')),
           ],
         );
-      }
-      // Watermarks advance on copies; the cache is updated only after commit.
-      const seqsByEdge = new Map<string, number[]>();
-      for (const e of valid) (seqsByEdge.get(e.edgeId) ?? seqsByEdge.set(e.edgeId, []).get(e.edgeId)!).push(e.seq);
-      for (const d of dead) if (d.edgeId !== null && d.seq !== null) (seqsByEdge.get(d.edgeId) ?? seqsByEdge.set(d.edgeId, []).get(d.edgeId)!).push(d.seq);
-      for (const edgeId of touched) {
-        const st = this.edges.get(edgeId);
-        if (!st) continue;
-        const mark = { acked: st.acked, pending: new Set(st.pending), maxSeen: st.maxSeen };
-        for (const s of seqsByEdge.get(edgeId) ?? []) {
-          if (s > mark.acked) mark.pending.add(s);
-          mark.maxSeen = Math.max(mark.maxSeen, s);
-        }
-        while (mark.pending.has(mark.acked + 1)) mark.pending.delete(++mark.acked);
-        newMarks.set(edgeId, mark);
       }
       if (newMarks.size) {
         const ids = [...newMarks.keys()];
@@ -346,4 +366,16 @@ export class IngestPipeline {
 function isDataError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+/** Runs of seqs in (after, upTo] that are not in `have`, as [from, to] pairs. */
+function missingRanges(after: number, upTo: number, have: Set<number>): Array<[number, number]> {
+  const present = [...have].filter((s) => s > after && s <= upTo).sort((a, b) => a - b);
+  const out: Array<[number, number]> = [];
+  let next = after + 1;
+  for (const s of [...present, upTo + 1]) {
+    if (s > next) out.push([next, s - 1]);
+    next = s + 1;
+  }
+  return out;
 }
