@@ -80,11 +80,14 @@ describe(name, () => {
     const dev = edge.health().devices.find((d) => d.deviceId === 'scanner-1')!;
     expect(dev.errors).toBe(garbage.length);
     expect(dev.readings).toBe(valid.length);
-    const edges = await (await fetch(`${hub.url}/api/v1/edges`, { headers: { authorization: `Bearer ${token}` } })).json();
-    expect((edges as { items: Array<{ edgeId: string; ackedSeq: number; online: boolean }> }).items.find((e) => e.edgeId === 'wh-1')).toMatchObject({
-      ackedSeq: valid.length,
-      online: true,
-    });
+    type Edges = { items: Array<{ edgeId: string; ackedSeq: number; online: boolean; status: { devices: Array<{ readings: number; errors: number }> } | null }> };
+    const edges = async () => ((await (await fetch(`${hub.url}/api/v1/edges`, { headers: { authorization: `Bearer ${token}` } })).json()) as Edges).items;
+    expect((await edges()).find((e) => e.edgeId === 'wh-1')).toMatchObject({ ackedSeq: valid.length, online: true });
+    // The edge's status (what the UI's device panel shows) catches up with the readings within seconds.
+    await waitFor(async () => {
+      const dev = (await edges()).find((e) => e.edgeId === 'wh-1')?.status?.devices[0];
+      return dev?.readings === valid.length && dev.errors === garbage.length;
+    }, 'the edge status to count every reading', 20_000, 200);
   });
 });
 }

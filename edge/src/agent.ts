@@ -52,6 +52,7 @@ export async function startEdgeAgent(config: EdgeConfig, opts: EdgeAgentOptions 
     try {
       const envelope = outbox.append(reading);
       link?.notify();
+      link?.requestActivityStatus();
       return { ok: true, seq: envelope.seq };
     } catch (err) {
       logger.error({ deviceId: reading.deviceId, err: (err as Error).message }, 'reading could not be stored in the outbox');

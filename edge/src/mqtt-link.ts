@@ -44,6 +44,8 @@ export interface MqttLinkOptions {
 // v3.1.1 CONNACK return codes (MQTT 5 reason codes 0x86/0x87 mean the same).
 const REFUSED_CREDENTIALS = new Set([4, 5, 0x86, 0x87]);
 const PUMP_BATCH = 64;
+/** While readings flow, the retained status (readings, last reading) is refreshed this often, ms. */
+const ACTIVITY_STATUS_MS = 5000;
 
 /**
  * The edge's MQTT session: publishes the outbox in seq order with a bounded in-flight window,
@@ -85,6 +87,8 @@ export class MqttLink {
   private statusTimer: NodeJS.Timeout | null = null;
   private resendTimer: NodeJS.Timeout | null = null;
   private statusScheduled = false;
+  private lastStatusAt = 0;
+  private activityTimer: NodeJS.Timeout | null = null;
   private readonly idleWaiters = new Set<() => void>();
 
   constructor(private readonly opts: MqttLinkOptions) {
@@ -113,6 +117,18 @@ export class MqttLink {
       this.statusScheduled = false;
       this.publishStatus();
     });
+  }
+
+  /** Readings changed the devices' counters: refresh the status, at most every ACTIVITY_STATUS_MS. */
+  requestActivityStatus(): void {
+    if (this.activityTimer || this.closing) return;
+    this.activityTimer = setTimeout(
+      () => {
+        this.activityTimer = null;
+        this.publishStatus();
+      },
+      Math.max(0, this.lastStatusAt + ACTIVITY_STATUS_MS - Date.now()),
+    );
   }
 
   health(): LinkHealth {
@@ -349,6 +365,7 @@ export class MqttLink {
   private publishStatus(): void {
     const client = this.client;
     if (!client || !this.connected) return;
+    this.lastStatusAt = Date.now();
     const status: StatusMessage = {
       edgeId: this.opts.edgeId,
       state: 'online',
@@ -451,6 +468,8 @@ export class MqttLink {
 
   private clearTimers(): void {
     this.clearConnectionTimers();
+    if (this.activityTimer) clearTimeout(this.activityTimer);
+    this.activityTimer = null;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
   }
