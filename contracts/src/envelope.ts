@@ -24,6 +24,28 @@ export const scanDataSchema = z.object({
 });
 export type ScanData = z.infer<typeof scanDataSchema>;
 
+/** An exact decimal as text, e.g. "31250" or "-12.5": weights are never binary floats. */
+export const decimalStringSchema = z.string().regex(/^-?\d{1,12}(\.\d{1,6})?$/, 'an exact decimal such as "31250" or "12.5"');
+
+/**
+ * A weighbridge reading worth keeping: the scale became stable on a weight, or returned to zero.
+ * Weights in kg as exact decimals (the driver converts t and g exactly; lb is refused rather than
+ * rounded). `stable` is null when the protocol has no flag and the edge inferred nothing.
+ * @example { "grossKg": "31250", "stable": true, "overload": false, "trigger": "stable", "format": "toledo" }
+ */
+export const weightDataSchema = z.object({
+  grossKg: decimalStringSchema.optional().describe('gross weight; absent when the indicator sent only net'),
+  netKg: decimalStringSchema.optional(),
+  tareKg: decimalStringSchema.optional(),
+  stable: z.boolean().describe('true when the indicator (or the edge\'s inference) says the weight is at rest'),
+  stabilitySource: z.enum(['indicator', 'inferred']).describe('who decided `stable`'),
+  overload: z.boolean(),
+  underload: z.boolean().optional(),
+  trigger: z.enum(['stable', 'zero']).describe('why this reading was emitted: a stable weight was reached, or the scale returned to zero'),
+  format: z.string().max(32).describe('frame format, e.g. "toledo", "yaohua-xk3190"'),
+});
+export type WeightData = z.infer<typeof weightDataSchema>;
+
 /** Periodic liveness of an edge or device; carries nothing the hub must store beyond the event. */
 export const heartbeatDataSchema = z.object({
   uptimeS: z.number().nonnegative().optional(),
@@ -37,6 +59,7 @@ export type HeartbeatData = z.infer<typeof heartbeatDataSchema>;
  */
 export const eventDataSchemas = {
   scan: scanDataSchema,
+  weight: weightDataSchema,
   heartbeat: heartbeatDataSchema,
 } as const satisfies Partial<Record<EventKind, z.ZodType>>;
 

@@ -28,8 +28,23 @@ describe('envelope', () => {
   it('names what is wrong and keeps edge and seq when they are readable', () => {
     expect(checkEnvelope({ ...good, id: 'wh-1:8' })).toMatchObject({ ok: false, reason: expect.stringContaining('id must be') });
     expect(checkEnvelope({ ...good, data: {} })).toMatchObject({ ok: false, edgeId: 'wh-1', seq: 7, reason: expect.stringContaining('scan data: code') });
-    expect(checkEnvelope({ ...good, kind: 'weight' })).toMatchObject({ ok: false, reason: 'kind "weight" is not supported by this hub yet' });
+    expect(checkEnvelope({ ...good, kind: 'rfid' })).toMatchObject({ ok: false, reason: 'kind "rfid" is not supported by this hub yet' });
     expect(checkEnvelope({ ...good, seq: 0, id: 'wh-1:0' })).toMatchObject({ ok: false, reason: expect.stringContaining('seq') });
     expect(checkEnvelope(null)).toMatchObject({ ok: false });
+  });
+});
+
+describe('weight data', () => {
+  const weight = (data: unknown) => checkEnvelope(envelopeFrom({ edgeId: 'gate-east', seq: 1, deviceId: 'wb-lane1', kind: 'weight', ts: '2026-11-27T08:15:02.120Z', data }));
+  it('accepts exact decimal weights', () => {
+    const c = weight({ grossKg: '31250', tareKg: '12.5', stable: true, stabilitySource: 'indicator', overload: false, trigger: 'stable', format: 'toledo' });
+    expect(c.ok).toBe(true);
+  });
+  it('refuses binary floats and missing triggers', () => {
+    expect(weight({ grossKg: 31250.5, stable: true, stabilitySource: 'indicator', overload: false, trigger: 'stable', format: 'toledo' })).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('weight data: grossKg'),
+    });
+    expect(weight({ grossKg: '1e3', stable: true, stabilitySource: 'indicator', overload: false, format: 'toledo' })).toMatchObject({ ok: false });
   });
 });
