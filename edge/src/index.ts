@@ -28,3 +28,4 @@ export {
   type TransportHandlers,
   type TransportState,
 } from './transports/index.js';
+export { createWeightDecoder, StabilityTracker, toledoChecksum, type WeightDecoderOptions, type WeightFrameDecoder, type WeightReading, type WeightFormat } from './drivers/weighbridge/index.js';

@@ -9,3 +9,6 @@ export * from './launcher/managed-child.js';
 export * from './launcher/edge-config.js';
 export * from './launcher/launch-plan.js';
 export * from './launcher/launcher.js';
+export * from './weighbridge/frames.js';
+export * from './weighbridge/truck-profile.js';
+export * from './weighbridge/weighbridge-simulator.js';
