@@ -30,7 +30,7 @@ export const decimalStringSchema = z.string().regex(/^-?\d{1,12}(\.\d{1,6})?$/, 
 /**
  * A weighbridge reading worth keeping: the scale became stable on a weight, or returned to zero.
  * Weights in kg as exact decimals (the driver converts t and g exactly; lb is refused rather than
- * rounded). `stable` is null when the protocol has no flag and the edge inferred nothing.
+ * rounded). Where the protocol has no stability flag the edge infers it (`stabilitySource`).
  * @example { "grossKg": "31250", "stable": true, "overload": false, "trigger": "stable", "format": "toledo" }
  */
 export const weightDataSchema = z.object({

@@ -77,7 +77,90 @@ const scannerLineDeviceSchema = z
     return { ...rest, transport: resolved };
   });
 
-const deviceSchema = z.discriminatedUnion('driver', [scannerLineDeviceSchema]);
+// ---- weighbridge indicators -----------------------------------------------------------------
+
+/** Serial line settings (ignored for tcp://) and reconnect backoff, shared by byte-stream drivers. */
+const lineSettings = {
+  baudRate: z.number().int().positive().default(9600),
+  dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]).default(8),
+  parity: z.enum(['none', 'even', 'odd', 'mark', 'space']).default('none'),
+  stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)]).default(1),
+  /** first reconnect delay ceiling, ms; doubles per failed attempt (full jitter) */
+  reconnectBaseMs: z.number().int().min(1).default(500),
+  /** reconnect delay cap, ms */
+  reconnectMaxMs: z.number().int().min(1).default(10_000),
+};
+
+/**
+ * A non-negative exact decimal (at most 12 integer digits and 6 decimals, as in the contract's
+ * weights); a YAML integer is taken as its decimal string. Floats are refused: they are not exact.
+ */
+const decimalSettingSchema = z.union(
+  [z.string().regex(/^\d{1,12}(\.\d{1,6})?$/), z.number().int().nonnegative().max(999_999_999_999).transform(String)],
+  { error: 'expected a non-negative exact decimal such as "20" or "0.02" (a string)' },
+);
+
+/** Units a frame-unit option may name: lb is refused by the driver (no exact conversion to kg). */
+const frameUnitSchema = z.enum(['kg', 't', 'g'], { error: 'expected "kg", "t" or "g" (lb cannot be converted to kg exactly)' });
+
+const toledoOptionsSchema = z.strictObject({
+  frame: z.enum(['auto', 'full', 'short']).optional(),
+  checksum: z.boolean().optional(),
+  lineFeed: z.boolean().optional(),
+  motionBit: z.enum(['motion', 'stable']).optional(),
+  checkFixedBits: z.boolean().optional(),
+});
+const xk3190OptionsSchema = z.strictObject({ unit: frameUnitSchema.optional(), colonNibbles: z.boolean().optional() });
+const yaohuaEqOptionsSchema = z.strictObject({ unit: frameUnitSchema.optional(), reversed: z.boolean().optional() });
+const a12eOptionsSchema = z.strictObject({
+  checksum: z.boolean().optional(),
+  lowercaseHeaders: z.boolean().optional(),
+  unit: frameUnitSchema.optional(),
+});
+
+const stabilityShape = {
+  /** one display division, in the frame's unit, as a decimal string ("20" kg, "0.02" t) */
+  division: decimalSettingSchema.refine((d) => /[1-9]/.test(d), 'must be greater than 0'),
+  /** readings a run within ±1 division needs */
+  minReadings: z.number().int().min(1).default(5),
+  /** how long such a run must last, ms */
+  minDurationMs: z.number().int().min(0).default(1000),
+};
+
+/** Software stability (stability.ts), required by the formats whose frames have no stable flag. */
+const stabilityRequired = (format: string) =>
+  z.strictObject(stabilityShape, {
+    error: (iss) =>
+      iss.input === undefined ? `required: ${format} frames carry no stability flag, so it is inferred from { division, minReadings, minDurationMs }` : undefined,
+  });
+
+const weighbridgeBase = {
+  id: deviceIdSchema,
+  driver: z.literal('weighbridge'),
+  transport: transportUrlSchema,
+  ...lineSettings,
+  /** |displayed weight| ≤ this (kg) counts as an empty scale */
+  zeroBandKg: decimalSettingSchema.default('0'),
+};
+
+const weighbridgeDeviceSchema = z
+  .discriminatedUnion('format', [
+    z.strictObject({
+      ...weighbridgeBase,
+      format: z.literal('toledo'),
+      options: toledoOptionsSchema.default({}),
+      stability: z.undefined({ error: 'not used: toledo frames carry the indicator\'s stability flag' }).optional(),
+    }),
+    z.strictObject({ ...weighbridgeBase, format: z.literal('yaohua-xk3190'), options: xk3190OptionsSchema.default({}), stability: stabilityRequired('yaohua-xk3190') }),
+    z.strictObject({ ...weighbridgeBase, format: z.literal('yaohua-eq'), options: yaohuaEqOptionsSchema.default({}), stability: stabilityRequired('yaohua-eq') }),
+    z.strictObject({ ...weighbridgeBase, format: z.literal('yaohua-a12e'), options: a12eOptionsSchema.default({}), stability: stabilityRequired('yaohua-a12e') }),
+  ])
+  .transform(({ transport, baudRate, dataBits, parity, stopBits, ...rest }) => {
+    const resolved: TransportConfig = transport.kind === 'serial' ? { ...transport, baudRate, dataBits, parity, stopBits } : transport;
+    return { ...rest, transport: resolved };
+  });
+
+const deviceSchema = z.discriminatedUnion('driver', [scannerLineDeviceSchema, weighbridgeDeviceSchema]);
 
 const topicPrefixSchema = z
   .string()
@@ -127,6 +210,7 @@ export type EdgeConfig = DeepReadonly<
 
 export type DeviceConfig = EdgeConfig['devices'][number];
 export type ScannerLineDeviceConfig = Extract<DeviceConfig, { driver: 'scanner-line' }>;
+export type WeighbridgeDeviceConfig = Extract<DeviceConfig, { driver: 'weighbridge' }>;
 
 type DeepReadonly<T> = T extends (infer U)[]
   ? readonly DeepReadonly<U>[]
