@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { mulberry32 } from './prng.js';
 import { startScannerSimulator } from './scanner/scanner-simulator.js';
+import { WEIGHBRIDGE_FORMATS, type WeighbridgeFormat } from './weighbridge/frames.js';
+import type { TruckPass } from './weighbridge/truck-profile.js';
+import { startWeighbridgeSimulator } from './weighbridge/weighbridge-simulator.js';
 
 const USAGE = `Usage: cjp-sim <command> [options]
 
@@ -9,6 +13,10 @@ Commands:
   scanner    a barcode scanner behind a TCP serial device server: every client
              receives the same stream of scanner lines (GS1-128, EAN-13, Code 128
              locations, ISO 6346 container numbers, the odd garbage line)
+  weighbridge
+             a truck-scale indicator behind a TCP serial device server, playing
+             trucks driving on, standing still, driving off (Toledo continuous or
+             Yaohua XK3190 frames)
 
 Options of "scanner":
   --port <n>             TCP port (default 9101; 0 = any free port, logged)
@@ -21,6 +29,16 @@ Options of "scanner":
   --count <n>            stop after n lines
   --emit-without-client  emit even while no client is connected
   -h, --help             show this help
+
+Options of "weighbridge":
+  --format <f>           toledo or yaohua-xk3190 (default toledo)
+  --port <n>             TCP port (default 9102; 0 = any free port, logged)
+  --host <addr>          address to listen on (default 127.0.0.1)
+  --fps <n>              frames per second (default 7, like a Toledo indicator)
+  --trucks <n>           trucks to play, then an empty scale (default 1000)
+  --seed <n>             PRNG seed for the trucks' weights (default 1)
+  --garbage <ratio>      share of frames followed by line noise, 0..1 (default 0)
+  --split                split writes at random byte boundaries
 
 Logs are pino JSON on stdout (LOG_LEVEL=debug shows every line sent).
 Example: cjp-sim scanner --port 9101 --rate 2 --seed 42`;
@@ -105,10 +123,73 @@ async function scanner(args: string[]): Promise<void> {
   if (count !== undefined) void sim.finished.then(() => stop('count reached'));
 }
 
+async function weighbridge(args: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        format: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        fps: { type: 'string' },
+        trucks: { type: 'string' },
+        seed: { type: 'string' },
+        garbage: { type: 'string' },
+        split: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (parsed.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const format = (parsed.format ?? 'toledo') as WeighbridgeFormat;
+  if (!Object.hasOwn(WEIGHBRIDGE_FORMATS, format)) fail(`--format ${format} is not one of ${Object.keys(WEIGHBRIDGE_FORMATS).join(', ')}`);
+  const fps = numberOption('fps', parsed.fps, 7, (n) => n > 0 && n <= 1000);
+  const seed = numberOption('seed', parsed.seed, 1, Number.isInteger);
+  const random = mulberry32(seed);
+  // Loaded container trucks, 15-49 t, on a 20 kg division; a few seconds each phase at the frame rate.
+  const trucks: TruckPass[] = Array.from({ length: numberOption('trucks', parsed.trucks, 1000, (n) => Number.isInteger(n) && n > 0) }, () => ({
+    gross: 15_000 + Math.round((random() * 34_000) / 20) * 20,
+    riseFrames: Math.round(fps * 3),
+    stableFrames: Math.round(fps * 4),
+    fallFrames: Math.round(fps * 2),
+    zeroFrames: Math.round(fps * 3),
+  }));
+  const log = pino({ name: 'cjp-sim', level: process.env.LOG_LEVEL ?? 'info' });
+  const sim = await startWeighbridgeSimulator({
+    format,
+    host: parsed.host ?? '127.0.0.1',
+    port: numberOption('port', parsed.port, 9102, (n) => Number.isInteger(n) && n >= 0 && n <= 65535),
+    framesPerSec: fps,
+    trucks,
+    seed,
+    garbageRatio: numberOption('garbage', parsed.garbage, 0, (n) => n >= 0 && n <= 1),
+    splitWrites: parsed.split ?? false,
+  });
+  log.info({ format, port: sim.port, fps, trucks: trucks.length, seed }, 'weighbridge simulator listening');
+  const stop = async (reason: string) => {
+    await sim.close();
+    log.info({ reason, frames: sim.sent.length }, 'weighbridge simulator stopped');
+    log.flush(() => process.exit(0));
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
 const [command, ...rest] = process.argv.slice(2);
 switch (command) {
   case 'scanner':
     await scanner(rest);
+    break;
+  case 'weighbridge':
+    await weighbridge(rest);
     break;
   case undefined:
   case '-h':

@@ -64,6 +64,36 @@ describe('cjp-sim CLI', () => {
     expect(stopped?.emitted).toBeGreaterThanOrEqual(5);
   });
 
+  it('runs a Toledo weighbridge indicator whose frames carry valid checksums, until SIGTERM', async () => {
+    const sim = run(['weighbridge', '--port', '0', '--fps', '200', '--seed', '3']);
+    const listening = await sim.logged('weighbridge simulator listening');
+    expect(listening).toMatchObject({ format: 'toledo', fps: 200, seed: 3 });
+    const socket = net.connect(listening.port as number, '127.0.0.1');
+    let received = Buffer.alloc(0);
+    await new Promise<void>((resolve) =>
+      socket.on('data', (d: Buffer) => {
+        received = Buffer.concat([received, d]);
+        if (received.length >= 18 * 20) resolve();
+      }),
+    );
+    socket.destroy();
+    // 18-byte frames: STX … CR CHK, each summing to 0 in 7 bits (devices.md 1.1)
+    for (let i = 0; i + 18 <= 18 * 20; i += 18) {
+      const f = received.subarray(i, i + 18);
+      expect(f[0]).toBe(0x02);
+      expect(f[16]).toBe(0x0d);
+      expect([...f].reduce((s, b) => s + (b & 0x7f), 0) & 0x7f).toBe(0);
+    }
+    sim.child.kill('SIGTERM');
+    expect(await sim.exited).toBe(0);
+  });
+
+  it('refuses an unknown weighbridge format', async () => {
+    const sim = run(['weighbridge', '--format', 'keli-d2008']);
+    expect(await sim.exited).toBe(2);
+    expect(sim.stderr()).toContain('--format keli-d2008 is not one of toledo, yaohua-xk3190');
+  });
+
   it('stops by itself after --count lines', async () => {
     const sim = run(['scanner', '--port', '0', '--rate', '1000', '--count', '25', '--emit-without-client', '--garbage', '0']);
     expect(await sim.exited).toBe(0);
