@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { pino } from 'pino';
 import { mulberry32 } from './prng.js';
 import { startScannerSimulator } from './scanner/scanner-simulator.js';
@@ -63,33 +63,36 @@ function suffixOption(value: string | undefined): string {
   return suffix;
 }
 
-async function scanner(args: string[]): Promise<void> {
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+/** Parses a command's options, exiting 2 with the usage on bad input; null when --help was asked. */
+function commandOptions<const O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        rate: { type: 'string' },
-        seed: { type: 'string' },
-        garbage: { type: 'string' },
-        suffix: { type: 'string' },
-        split: { type: 'boolean' },
-        count: { type: 'string' },
-        'emit-without-client': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
+    parsed = parseArgs({ args, options: { ...options, ...HELP }, strict: true, allowPositionals: false });
   } catch (err) {
     fail((err as Error).message);
   }
-  if (parsed.help) {
+  if ((parsed.values as { help?: boolean }).help) {
     process.stdout.write(USAGE + '\n');
-    return;
+    return null;
   }
+  return parsed.values;
+}
+
+async function scanner(args: string[]): Promise<void> {
+  const parsed = commandOptions(args, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    rate: { type: 'string' },
+    seed: { type: 'string' },
+    garbage: { type: 'string' },
+    suffix: { type: 'string' },
+    split: { type: 'boolean' },
+    count: { type: 'string' },
+    'emit-without-client': { type: 'boolean' },
+  });
+  if (!parsed) return;
   const log = pino({ name: 'cjp-sim', level: process.env.LOG_LEVEL ?? 'info' });
   const count = parsed.count === undefined ? undefined : numberOption('count', parsed.count, 0, (n) => Number.isInteger(n) && n > 0);
   const sim = await startScannerSimulator({
@@ -124,31 +127,17 @@ async function scanner(args: string[]): Promise<void> {
 }
 
 async function weighbridge(args: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        format: { type: 'string' },
-        port: { type: 'string' },
-        host: { type: 'string' },
-        fps: { type: 'string' },
-        trucks: { type: 'string' },
-        seed: { type: 'string' },
-        garbage: { type: 'string' },
-        split: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }).values;
-  } catch (err) {
-    fail((err as Error).message);
-  }
-  if (parsed.help) {
-    process.stdout.write(USAGE + '\n');
-    return;
-  }
+  const parsed = commandOptions(args, {
+    format: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    fps: { type: 'string' },
+    trucks: { type: 'string' },
+    seed: { type: 'string' },
+    garbage: { type: 'string' },
+    split: { type: 'boolean' },
+  });
+  if (!parsed) return;
   const format = (parsed.format ?? 'toledo') as WeighbridgeFormat;
   if (!Object.hasOwn(WEIGHBRIDGE_FORMATS, format)) fail(`--format ${format} is not one of ${Object.keys(WEIGHBRIDGE_FORMATS).join(', ')}`);
   const fps = numberOption('fps', parsed.fps, 7, (n) => n > 0 && n <= 1000);
