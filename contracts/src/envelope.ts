@@ -9,10 +9,24 @@ export type EventKind = z.infer<typeof eventKindSchema>;
 /** Largest envelope (bytes of JSON) the hub accepts; larger payloads are dead-lettered unread. */
 export const MAX_ENVELOPE_BYTES = 64 * 1024;
 
+/** One GS1 element (AI + value) of a parsed element string. */
+export const gs1ElementSchema = z.object({
+  ai: z.string().regex(/^\d{2,4}$/),
+  value: z.string().max(100),
+  /** the AI's data title, e.g. "SSCC", "GTIN", "BATCH/LOT" */
+  title: z.string().max(40).optional(),
+  /** for AIs with an implied decimal point (310n, 330n …): the value as an exact decimal */
+  decimal: z.string().regex(/^-?\d+(\.\d+)?$/).optional(),
+});
+export type Gs1Element = z.infer<typeof gs1ElementSchema>;
+
 /**
  * A barcode read. `code` is the data exactly as the scanner sent it, without the AIM symbology
- * identifier and the line suffix; GS1 separators (GS, 0x1D) are kept.
- * @example { "code": "0109501101530003\u001d10ABC123", "aim": "]C1" }
+ * identifier and the line suffix; GS1 separators (GS, 0x1D) are kept. The edge adds what it
+ * understood: the symbology, GS1 elements, an ISO 6346 container number; a failed check digit is
+ * reported in `problems`, never a reason to drop the read.
+ * @example { "code": "0109501101530003\u001d10ABC123", "aim": "]C1", "symbology": "gs1-128",
+ *            "gs1": [{ "ai": "01", "value": "09501101530003", "title": "GTIN" }, { "ai": "10", "value": "ABC123", "title": "BATCH/LOT" }] }
  */
 export const scanDataSchema = z.object({
   code: z.string().min(1).max(4096).describe('decoded data, GS (0x1D) separators kept'),
@@ -21,6 +35,13 @@ export const scanDataSchema = z.object({
     .regex(/^\][A-Za-z0-9][0-9A-Za-z]$/)
     .optional()
     .describe('AIM symbology identifier as sent by the scanner, e.g. "]C1" for GS1-128'),
+  symbology: z.string().max(32).optional().describe('symbology named from the AIM id, e.g. "gs1-128", "ean-13", "qr"'),
+  gs1: z.array(gs1ElementSchema).max(64).optional().describe('the GS1 element string, parsed'),
+  container: z
+    .object({ number: z.string().max(16), checkDigitValid: z.boolean() })
+    .optional()
+    .describe('the code is an ISO 6346 container number'),
+  problems: z.array(z.string().max(200)).max(16).optional().describe('checks that failed (check digit, unknown AI …); the read is kept'),
 });
 export type ScanData = z.infer<typeof scanDataSchema>;
 
@@ -46,6 +67,65 @@ export const weightDataSchema = z.object({
 });
 export type WeightData = z.infer<typeof weightDataSchema>;
 
+/**
+ * An RFID tag seen by a reader antenna, after the edge's per (epc, antenna) dedupe window:
+ * one event per tag presence, with how often and how strongly it was seen.
+ * `role: "vehicle"` when the reader is configured as a vehicle e-tag reader (gate lanes).
+ * @example { "epc": "E2801160600002084E9A1B2C", "antenna": 1, "rssiDbm": -52.5, "firstSeen": "…", "lastSeen": "…",
+ *            "count": 14, "role": "vehicle", "source": "zebra" }
+ */
+export const rfidDataSchema = z.object({
+  epc: z.string().regex(/^[0-9A-F]{4,124}$/, 'EPC as uppercase hex'),
+  tid: z.string().regex(/^[0-9A-F]{4,128}$/).optional(),
+  antenna: z.number().int().min(0).max(255),
+  rssiDbm: z.number().min(-150).max(20).optional(),
+  firstSeen: z.iso.datetime({ offset: true }),
+  lastSeen: z.iso.datetime({ offset: true }),
+  count: z.number().int().positive(),
+  role: z.enum(['item', 'vehicle']),
+  source: z.enum(['zebra', 'impinj', 'opcua-autoid']).describe('how the reader delivered the read'),
+});
+export type RfidData = z.infer<typeof rfidDataSchema>;
+
+/**
+ * A licence plate read by a camera.
+ * @example { "plate": "青B12345", "color": "blue", "confidence": 0.97 }
+ */
+export const plateDataSchema = z.object({
+  plate: z.string().min(1).max(16),
+  color: z.enum(['blue', 'yellow', 'green', 'white', 'black', 'unknown']).optional(),
+  confidence: z.number().min(0).max(1).optional(),
+  /** the camera's own id for the picture, to fetch it from the camera later */
+  imageRef: z.string().max(256).optional(),
+});
+export type PlateData = z.infer<typeof plateDataSchema>;
+
+/**
+ * A container number read by a camera, checked against ISO 6346: a failed check digit is kept and
+ * flagged (`checkDigitValid: false`), for the gate to hold on, never dropped.
+ * @example { "number": "CSQU3054383", "checkDigitValid": true, "isoCode": "22G1", "position": "rear" }
+ */
+export const containerDataSchema = z.object({
+  number: z.string().min(1).max(16),
+  checkDigitValid: z.boolean(),
+  isoCode: z.string().max(4).optional().describe('ISO 6346 size-type code, e.g. "22G1", when read'),
+  position: z.enum(['front', 'rear', 'left', 'right', 'top', 'unknown']).optional(),
+  confidence: z.number().min(0).max(1).optional(),
+  imageRef: z.string().max(256).optional(),
+});
+export type ContainerData = z.infer<typeof containerDataSchema>;
+
+/**
+ * A discrete signal changed: a barrier's state, an induction loop, a traffic light, an LED
+ * display's text. `signal` names what changed on the device.
+ * @example { "signal": "barrier", "value": "open" }
+ */
+export const ioDataSchema = z.object({
+  signal: z.string().min(1).max(32),
+  value: z.union([z.string().max(256), z.number(), z.boolean()]),
+});
+export type IoData = z.infer<typeof ioDataSchema>;
+
 /** Periodic liveness of an edge or device; carries nothing the hub must store beyond the event. */
 export const heartbeatDataSchema = z.object({
   uptimeS: z.number().nonnegative().optional(),
@@ -60,8 +140,12 @@ export type HeartbeatData = z.infer<typeof heartbeatDataSchema>;
 export const eventDataSchemas = {
   scan: scanDataSchema,
   weight: weightDataSchema,
+  rfid: rfidDataSchema,
+  plate: plateDataSchema,
+  container: containerDataSchema,
+  io: ioDataSchema,
   heartbeat: heartbeatDataSchema,
-} as const satisfies Partial<Record<EventKind, z.ZodType>>;
+} as const satisfies Record<EventKind, z.ZodType>;
 
 /**
  * The envelope an edge publishes for every device reading.

@@ -28,7 +28,7 @@ describe('envelope', () => {
   it('names what is wrong and keeps edge and seq when they are readable', () => {
     expect(checkEnvelope({ ...good, id: 'wh-1:8' })).toMatchObject({ ok: false, reason: expect.stringContaining('id must be') });
     expect(checkEnvelope({ ...good, data: {} })).toMatchObject({ ok: false, edgeId: 'wh-1', seq: 7, reason: expect.stringContaining('scan data: code') });
-    expect(checkEnvelope({ ...good, kind: 'rfid' })).toMatchObject({ ok: false, reason: 'kind "rfid" is not supported by this hub yet' });
+    expect(checkEnvelope({ ...good, kind: 'rfid' })).toMatchObject({ ok: false, reason: expect.stringContaining('rfid data: epc') });
     expect(checkEnvelope({ ...good, seq: 0, id: 'wh-1:0' })).toMatchObject({ ok: false, reason: expect.stringContaining('seq') });
     expect(checkEnvelope(null)).toMatchObject({ ok: false });
   });

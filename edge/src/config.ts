@@ -3,6 +3,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_TOPIC_PREFIX, deviceIdSchema, edgeIdSchema, siteIdSchema } from '@cjp/contracts';
+import { cameraHttpDeviceSchema } from './drivers/camera-http/config.js';
+import { opcuaDeviceSchemas } from './drivers/opcua/config.js';
+import { rfidMqttDeviceSchema } from './drivers/rfid-mqtt/config.js';
 
 /** A config file that cannot be used; `issues` has one `path: message` line per invalid setting. */
 export class EdgeConfigError extends Error {
@@ -160,7 +163,13 @@ const weighbridgeDeviceSchema = z
     return { ...rest, transport: resolved };
   });
 
-const deviceSchema = z.discriminatedUnion('driver', [scannerLineDeviceSchema, weighbridgeDeviceSchema]);
+const deviceSchema = z.discriminatedUnion('driver', [
+  scannerLineDeviceSchema,
+  weighbridgeDeviceSchema,
+  ...opcuaDeviceSchemas,
+  rfidMqttDeviceSchema,
+  cameraHttpDeviceSchema,
+]);
 
 const topicPrefixSchema = z
   .string()
@@ -193,8 +202,24 @@ export const edgeConfigSchema = z.strictObject({
       path: z.string().min(1).optional(),
       /** re-send every unacked event after this long without ack progress, ms */
       resendAfterMs: z.number().int().min(1).default(10_000),
+      /** bound on the unacked events' size (JSON bytes); see README "Outbox bounds" */
+      maxBytes: z.number().int().min(1024).default(256 * 1024 * 1024),
+      /** bound on the oldest unacked event's age, s (default 7 days) */
+      maxAgeS: z.number().int().min(1).default(7 * 24 * 3600),
     })
-    .default({ resendAfterMs: 10_000 }),
+    .default({ resendAfterMs: 10_000, maxBytes: 256 * 1024 * 1024, maxAgeS: 7 * 24 * 3600 }),
+  /** the edge's own HTTP server: /metrics, /healthz and the camera endpoints; off when absent */
+  http: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      /** 0 = any free port (logged) */
+      port: z.number().int().min(0).max(65_535).default(9180),
+      /** largest request body accepted, bytes (camera JSON; pictures are referenced, not sent) */
+      maxBodyBytes: z.number().int().min(1024).default(256 * 1024),
+    })
+    .optional(),
+  /** devices' live values (weight on the scale …) are published at most this often, ms; 0 = never */
+  liveIntervalMs: z.number().int().min(0).default(500),
   devices: z.array(deviceSchema).default([]),
 });
 
@@ -211,6 +236,11 @@ export type EdgeConfig = DeepReadonly<
 export type DeviceConfig = EdgeConfig['devices'][number];
 export type ScannerLineDeviceConfig = Extract<DeviceConfig, { driver: 'scanner-line' }>;
 export type WeighbridgeDeviceConfig = Extract<DeviceConfig, { driver: 'weighbridge' }>;
+export type OpcuaDeviceConfig = Extract<DeviceConfig, { driver: `opcua-${string}` }>;
+export type RfidMqttDeviceConfig = Extract<DeviceConfig, { driver: 'rfid-mqtt' }>;
+export type CameraHttpDeviceConfig = Extract<DeviceConfig, { driver: 'camera-http' }>;
+/** Devices read over a byte stream (serial line or TCP serial server). */
+export type ByteStreamDeviceConfig = ScannerLineDeviceConfig | WeighbridgeDeviceConfig;
 
 type DeepReadonly<T> = T extends (infer U)[]
   ? readonly DeepReadonly<U>[]
@@ -231,6 +261,11 @@ export function parseEdgeConfig(obj: unknown, baseDir: string, source = '(object
     for (const i of parsed.error.issues) issues.push(`${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
   }
   issues.push(...duplicateDeviceIds(obj));
+  if (parsed.success && !parsed.data.http) {
+    parsed.data.devices.forEach((d, i) => {
+      if (d.driver === 'camera-http') issues.push(`devices.${i}: a camera-http device needs the edge's http: section (cameras POST to it)`);
+    });
+  }
   if (!parsed.success || issues.length) throw new EdgeConfigError(source, issues);
 
   const c = parsed.data;

@@ -92,6 +92,8 @@ describe('edge agent against a real broker', () => {
         readings: 3,
         errors: 1,
         lastError: 'control character 0x07 at byte 3',
+        connectedSince: expect.any(String),
+        rejects: { malformed: 1 },
       },
     ]);
     const status = h.statuses.find((s) => s.state === 'online');

@@ -29,7 +29,7 @@ describe('edge config', () => {
     copyFileSync(EXAMPLE_FILE, file);
     const c = loadEdgeConfig(file);
     expect(c.broker).toMatchObject({ username: 'wh-1', password: 'secret', topicPrefix: 'cjp/v1', keepaliveS: 30, maxInFlight: 256 });
-    expect(c.outbox).toEqual({ path: join(dir, 'data/edge-wh-1/outbox.sqlite'), resendAfterMs: 10_000 });
+    expect(c.outbox).toEqual({ path: join(dir, 'data/edge-wh-1/outbox.sqlite'), resendAfterMs: 10_000, maxBytes: 256 * 1024 * 1024, maxAgeS: 604_800 });
     expect(c.devices[0]).toMatchObject({
       id: 'scanner-1',
       suffix: '\r\n',

@@ -27,10 +27,12 @@ export function topics(prefix: string = DEFAULT_TOPIC_PREFIX) {
     cmd: (site: string, edge: string, device: string) => `${base(site, edge)}/cmd/${seg('device', device)}`,
     /** edge → hub: a command's result. */
     cmdack: (site: string, edge: string) => `${base(site, edge)}/cmdack`,
+    /** edge → hub, QoS 0, not retained: devices' live values, throttled (screens only). */
+    live: (site: string, edge: string) => `${base(site, edge)}/live`,
     /** edge → hub, retained, also the last will: online/offline and devices' health. */
     status: (site: string, edge: string) => `${base(site, edge)}/status`,
     /** Everything an edge publishes, for one subscription at the hub. */
-    allFromEdges: () => [`${prefix}/+/+/evt/#`, `${prefix}/+/+/status`, `${prefix}/+/+/cmdack`],
+    allFromEdges: () => [`${prefix}/+/+/evt/#`, `${prefix}/+/+/status`, `${prefix}/+/+/cmdack`, `${prefix}/+/+/live`],
     /** The subtree an edge owns. */
     edgeRoot: (site: string, edge: string) => base(site, edge),
   };
@@ -39,7 +41,7 @@ export type Topics = ReturnType<typeof topics>;
 
 export type ParsedTopic =
   | { site: string; edge: string; channel: 'evt'; kind: EventKind; device: string }
-  | { site: string; edge: string; channel: 'ack' | 'cmdack' | 'status' }
+  | { site: string; edge: string; channel: 'ack' | 'cmdack' | 'status' | 'live' }
   | { site: string; edge: string; channel: 'cmd'; device: string };
 
 /** Parses a topic under `prefix`; null when it is not one of ours or a segment is malformed. */
@@ -58,6 +60,7 @@ export function parseTopic(topic: string, prefix: string = DEFAULT_TOPIC_PREFIX)
     case 'ack':
     case 'cmdack':
     case 'status':
+    case 'live':
       return parts.length === 3 ? { site, edge, channel } : null;
     default:
       return null;

@@ -1,4 +1,7 @@
-import type { DeviceConfig } from '../config.js';
+import type { ByteStreamDeviceConfig, DeviceConfig } from '../config.js';
+import { CameraHttpDevice } from './camera-http/camera-http-driver.js';
+import { createOpcuaDevice } from './opcua/index.js';
+import { RfidMqttDevice } from './rfid-mqtt/rfid-mqtt-driver.js';
 import type { Device, DeviceContext } from '../device.js';
 import { createTransport, type TransportOptions } from '../transports/index.js';
 import { ScannerLineDevice } from './scanner-line-driver.js';
@@ -12,15 +15,27 @@ export type DeviceFactoryOptions = Pick<TransportOptions, 'openSerialPort'>;
 
 /** Driver registry: the config's `driver` names the class (STYLE.md P8). */
 export function createDevice(config: DeviceConfig, ctx: DeviceContext, opts: DeviceFactoryOptions = {}): Device {
-  const transport = createTransport(config.transport, {
+  switch (config.driver) {
+    case 'scanner-line':
+      return new ScannerLineDevice(config, byteTransport(config, opts), ctx);
+    case 'weighbridge':
+      return new WeighbridgeDevice(config, byteTransport(config, opts), ctx);
+    case 'opcua-weighbridge':
+    case 'opcua-barrier':
+    case 'opcua-led':
+    case 'opcua-rfid':
+      return createOpcuaDevice(config, ctx);
+    case 'rfid-mqtt':
+      return new RfidMqttDevice(config, ctx);
+    case 'camera-http':
+      return new CameraHttpDevice(config, ctx);
+  }
+}
+
+function byteTransport(config: ByteStreamDeviceConfig, opts: DeviceFactoryOptions) {
+  return createTransport(config.transport, {
     reconnectBaseMs: config.reconnectBaseMs,
     reconnectMaxMs: config.reconnectMaxMs,
     ...(opts.openSerialPort ? { openSerialPort: opts.openSerialPort } : {}),
   });
-  switch (config.driver) {
-    case 'scanner-line':
-      return new ScannerLineDevice(config, transport, ctx);
-    case 'weighbridge':
-      return new WeighbridgeDevice(config, transport, ctx);
-  }
 }

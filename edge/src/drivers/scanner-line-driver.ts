@@ -27,7 +27,7 @@ export class ScannerLineDevice implements Device {
       onData: (chunk) => {
         for (const line of this.decoder.push(chunk)) {
           if (!line.ok) {
-            this.tracker.error(line.reason);
+            this.tracker.reject(line.reason);
             log.warn({ reason: line.reason }, 'scanner line rejected');
             continue;
           }
@@ -47,7 +47,7 @@ export class ScannerLineDevice implements Device {
         if (error) this.tracker.error(`${this.transport.description}: ${error.message}`);
         if (state === 'connected') log.info('device connected');
         else if (state === 'disconnected') log.warn({ err: error?.message }, 'device disconnected');
-        if (this.tracker.setState(state)) this.ctx.onStateChange();
+        if (this.tracker.setState(state, this.ctx.now())) this.ctx.onStateChange();
       },
     });
   }

@@ -222,7 +222,7 @@ export class WeighbridgeDevice implements Device {
 
   /** A rejected frame: counted, lastError set, and a warning at most every 10 s with the count. */
   private reject(reason: string, now: Date, log: DeviceContext['logger']): void {
-    this.tracker.error(reason);
+    this.tracker.reject(reason);
     this.unwarned += 1;
     const ms = now.getTime();
     if (this.lastWarnMs === null || ms - this.lastWarnMs >= WARN_EVERY_MS || ms < this.lastWarnMs) {
