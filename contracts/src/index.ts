@@ -5,4 +5,5 @@ export * from './errors.js';
 export * from './mqtt/topics.js';
 export * from './mqtt/messages.js';
 export * from './http/events.js';
+export * from './http/commands.js';
 export * from './realtime/events.js';

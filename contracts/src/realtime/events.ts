@@ -1,5 +1,6 @@
+import type { CommandDto } from '../http/commands.js';
 import type { EventDto } from '../http/events.js';
-import type { StatusMessage } from '../mqtt/messages.js';
+import type { LiveValues, StatusMessage } from '../mqtt/messages.js';
 
 /** socket.io namespaces, one per concern (DESIGN.md, REST). */
 export const NAMESPACES = { devices: '/devices', gate: '/gate', warehouse: '/warehouse', dispatch: '/dispatch', overseas: '/overseas' } as const;
@@ -10,7 +11,18 @@ export const DEVICE_EVENTS = {
   accepted: 'event:accepted',
   /** an edge's status changed (online/offline, devices' health); sent for every edge on join */
   edgeStatus: 'edge:status',
+  /** devices' live values (weight on a scale, barrier state, LED text …), throttled by the edge */
+  live: 'device:live',
+  /** a command was sent, answered, or expired */
+  command: 'command:updated',
 } as const;
+
+export interface DeviceLiveUpdate {
+  edgeId: string;
+  siteId: string;
+  ts: string;
+  devices: Record<string, LiveValues>;
+}
 
 export interface EdgeStatusUpdate {
   edgeId: string;
@@ -23,6 +35,8 @@ export interface EdgeStatusUpdate {
 export interface DevicesServerToClient {
   'event:accepted': (event: EventDto) => void;
   'edge:status': (update: EdgeStatusUpdate) => void;
+  'device:live': (update: DeviceLiveUpdate) => void;
+  'command:updated': (command: CommandDto) => void;
 }
 /** Client → server events of `/devices`: none yet. */
 export type DevicesClientToServer = Record<string, never>;
