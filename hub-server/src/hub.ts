@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { liveMessageSchema, parseTopic } from '@cjp/contracts';
 import { fileURLToPath } from 'node:url';
 import type { HubConfig } from './config.js';
 import { createApp, type App } from './api/app.js';
@@ -8,6 +9,7 @@ import { openDb, type Db } from './db/db.js';
 import { migrate } from './db/migrate.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type HubMetrics } from './metrics.js';
+import { CommandService } from './modules/devices/commands.js';
 import { IngestPipeline } from './modules/devices/ingest.js';
 import { DevicesService } from './modules/devices/service.js';
 import { IdentityService } from './modules/identity/service.js';
@@ -64,12 +66,23 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
 
     let realtime: Realtime | null = null;
     let link: HubLink | null = null;
+    const commands = new CommandService(
+      db,
+      {
+        publish: (siteId, edgeId, deviceId, message) =>
+          link ? link.publishCommand(siteId, edgeId, deviceId, message) : Promise.reject(new Error('the broker link is not up yet')),
+        onUpdate: (c) => realtime?.publishCommand(c),
+      },
+      logger.child({ part: 'commands' }),
+    );
     const ingest = new IngestPipeline(
       db,
       {
         publishAck: (siteId, edgeId, seq) => link?.publishAck(siteId, edgeId, seq),
         onAccepted: (events) => realtime?.publishEvents(events),
         onStatus: ({ edgeId, siteId, status }) => realtime?.publishEdgeStatus({ edgeId, siteId, online: status.state === 'online', status }),
+        applyCommandAck: (sql, edgeId, ack, at) => commands.applyAck(sql, edgeId, ack, at),
+        onCommands: (answered) => answered.forEach((c) => realtime?.publishCommand(c)),
       },
       { topicPrefix: config.mqtt.topicPrefix, batchSize: config.ingest.batchSize, maxQueue: config.ingest.maxQueue, logger: logger.child({ part: 'ingest' }), metrics },
     );
@@ -98,6 +111,21 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       mqttUrl = broker.url;
     }
 
+    // Live values are for screens only: straight to socket.io, never through ingest or the database.
+    // The broker's ACL guarantees the topic's edge is the publisher.
+    const isLiveTopic = (topic: string) => topic.endsWith('/live');
+    const relayLive = (topic: string, payload: Buffer) => {
+      const t = parseTopic(topic, config.mqtt.topicPrefix);
+      if (t?.channel !== 'live') return;
+      try {
+        const m = liveMessageSchema.safeParse(JSON.parse(payload.toString('utf8')));
+        if (m.success) realtime?.publishLive({ edgeId: t.edge, siteId: t.site, ts: m.data.ts, devices: m.data.devices });
+        else metrics.liveRejected.inc();
+      } catch {
+        metrics.liveRejected.inc();
+      }
+    };
+
     link = connectHubLink({
       url: mqttUrl,
       username: hubUser,
@@ -107,7 +135,7 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       sharedGroup: broker ? '' : config.mqtt.sharedGroup,
       clientId: `cjp-hub-${randomUUID().slice(0, 8)}`,
       logger: logger.child({ part: 'mqtt' }),
-      onMessage: (topic, payload) => ingest.push({ topic, payload }),
+      onMessage: (topic, payload) => (isLiveTopic(topic) ? relayLive(topic, payload) : ingest.push({ topic, payload })),
     });
     const hubLink = link;
     cleanups.push(async () => {
@@ -125,6 +153,7 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       logger,
       identity,
       devices,
+      commands,
       metrics,
       health: async () => {
         const checks: Record<string, string> = {};
@@ -140,6 +169,8 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       },
     });
     realtime = createRealtime(app.server, { identity, devices, logger: logger.child({ part: 'realtime' }) });
+    commands.startSweeper();
+    cleanups.push(async () => commands.stop());
     const rt = realtime;
     cleanups.splice(1, 0, async () => {
       // HTTP goes after intake stopped and the queue drained (cleanups run in reverse).

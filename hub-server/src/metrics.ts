@@ -9,7 +9,7 @@ export function createMetrics() {
     ingested: new Counter({
       name: 'cjp_ingest_messages_total',
       help: 'MQTT messages taken from the broker by ingest, by outcome',
-      labelNames: ['outcome'] as const, // accepted | duplicate | dead_letter | status
+      labelNames: ['outcome'] as const, // accepted | duplicate | dead_letter | status | cmdack
       registers: [registry],
     }),
     deadLetters: new Counter({
@@ -31,6 +31,7 @@ export function createMetrics() {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    liveRejected: new Counter({ name: 'cjp_live_rejected_total', help: 'live-value messages from edges that were not valid (dropped: screens only)', registers: [registry] }),
     batchErrors: new Counter({ name: 'cjp_ingest_batch_errors_total', help: 'ingest transactions that failed and were retried', registers: [registry] }),
   };
 }

@@ -16,9 +16,11 @@ import { HubError, SESSION_COOKIE, type Role } from '@cjp/contracts';
 import type { HubConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { HubMetrics } from '../metrics.js';
+import type { CommandService } from '../modules/devices/commands.js';
 import type { DevicesService } from '../modules/devices/service.js';
 import type { IdentityService, Principal } from '../modules/identity/service.js';
 import { authRoutes } from './routes/auth.js';
+import { commandRoutes } from './routes/commands.js';
 import { deviceRoutes } from './routes/devices.js';
 import { uiConfigRoutes } from './routes/ui-config.js';
 
@@ -39,6 +41,7 @@ export interface AppDeps {
   logger: Logger;
   identity: IdentityService;
   devices: DevicesService;
+  commands: CommandService;
   metrics: HubMetrics;
   health(): Promise<{ ready: boolean; checks: Record<string, string> }>;
 }
@@ -117,6 +120,7 @@ export async function createApp(deps: AppDeps) {
 
   await app.register(authRoutes(deps), { prefix: '/api/v1' });
   await app.register(deviceRoutes(deps), { prefix: '/api/v1' });
+  await app.register(commandRoutes(deps), { prefix: '/api/v1' });
   await app.register(uiConfigRoutes(deps), { prefix: '/api/v1' });
 
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

@@ -85,7 +85,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       let reason: string | null = null;
       if (!t) reason = `topic "${packet.topic}" is not a topic of ours`;
       else if (t.site !== p.siteId || t.edge !== p.edgeId) reason = `edge "${p.edgeId}" may publish only under ${opts.topicPrefix}/${p.siteId}/${p.edgeId}/`;
-      else if (t.channel !== 'evt' && t.channel !== 'status' && t.channel !== 'cmdack') reason = `edge "${p.edgeId}" may not publish on "${t.channel}"`;
+      else if (t.channel !== 'evt' && t.channel !== 'status' && t.channel !== 'cmdack' && t.channel !== 'live') reason = `edge "${p.edgeId}" may not publish on "${t.channel}"`;
       if (!reason) return callback(null);
       log.warn({ edgeId: p.edgeId, topic: packet.topic, reason }, 'mqtt: publish refused by ACL');
       opts.onDenied({ edgeId: p.edgeId, topic: packet.topic, payload: Buffer.from(packet.payload), reason: `ACL: ${reason}` });

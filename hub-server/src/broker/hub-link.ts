@@ -1,5 +1,5 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
-import { topics, type AckMessage } from '@cjp/contracts';
+import { topics, type AckMessage, type CommandMessage } from '@cjp/contracts';
 import type { Logger } from '../logger.js';
 
 export interface HubLinkOptions {
@@ -19,6 +19,8 @@ export interface HubLink {
   connected(): boolean;
   waitConnected(timeoutMs: number): Promise<void>;
   publishAck(siteId: string, edgeId: string, seq: number): void;
+  /** QoS 1 to the edge's cmd topic; resolves on the broker's PUBACK, rejects at once while disconnected */
+  publishCommand(siteId: string, edgeId: string, deviceId: string, message: CommandMessage): Promise<void>;
   /** stop receiving; in-flight publishes are flushed */
   close(): Promise<void>;
 }
@@ -73,6 +75,13 @@ export function connectHubLink(opts: HubLinkOptions): HubLink {
       const msg: AckMessage = { seq, ts: new Date().toISOString() };
       client.publish(t.ack(siteId, edgeId), JSON.stringify(msg), { qos: 1, retain: true }, (err) => {
         if (err) log.warn({ err: err.message, edgeId }, 'hub link: ack publish failed (the edge will re-send and be acked again)');
+      });
+    },
+    publishCommand(siteId, edgeId, deviceId, message) {
+      // Never queue a command offline: it would run late or not at all; the caller says so now.
+      if (!client.connected) return Promise.reject(new Error('the hub is not connected to the broker'));
+      return new Promise((resolve, reject) => {
+        client.publish(t.cmd(siteId, edgeId, deviceId), JSON.stringify(message), { qos: 1 }, (err) => (err ? reject(err) : resolve()));
       });
     },
     async close() {

@@ -5,6 +5,8 @@ import {
   HubError,
   NAMESPACES,
   SESSION_COOKIE,
+  type CommandDto,
+  type DeviceLiveUpdate,
   type DevicesClientToServer,
   type DevicesServerToClient,
   type EdgeStatusUpdate,
@@ -30,6 +32,8 @@ export interface Realtime {
   io: Server;
   publishEvents(events: EventDto[]): void;
   publishEdgeStatus(update: EdgeStatusUpdate): void;
+  publishLive(update: DeviceLiveUpdate): void;
+  publishCommand(command: CommandDto): void;
   close(): Promise<void>;
 }
 
@@ -76,6 +80,13 @@ export function createRealtime(http: HttpServer, deps: { identity: IdentityServi
     },
     publishEdgeStatus(update) {
       devices.emit(DEVICE_EVENTS.edgeStatus, update);
+    },
+    publishLive(update) {
+      // volatile: a screen that missed a live frame gets the next one; never queue them
+      devices.volatile.emit(DEVICE_EVENTS.live, update);
+    },
+    publishCommand(command) {
+      devices.emit(DEVICE_EVENTS.command, command);
     },
     async close() {
       io.disconnectSockets(true);

@@ -1,4 +1,16 @@
-import { MAX_ENVELOPE_BYTES, checkEnvelope, parseTopic, statusMessageSchema, formatIssues, type Envelope, type EventDto, type StatusMessage } from '@cjp/contracts';
+import {
+  MAX_ENVELOPE_BYTES,
+  checkEnvelope,
+  commandAckSchema,
+  parseTopic,
+  statusMessageSchema,
+  formatIssues,
+  type CommandAck,
+  type CommandDto,
+  type Envelope,
+  type EventDto,
+  type StatusMessage,
+} from '@cjp/contracts';
 import type { Db, Sql } from '../../db/db.js';
 import type { Logger } from '../../logger.js';
 import type { HubMetrics } from '../../metrics.js';
@@ -19,6 +31,10 @@ export interface IngestHooks {
   /** events stored by one batch, in seq order per edge */
   onAccepted(events: EventDto[]): void;
   onStatus(update: { edgeId: string; siteId: string; status: StatusMessage }): void;
+  /** applies an edge's command answer inside the batch's transaction */
+  applyCommandAck(sql: Sql, edgeId: string, ack: CommandAck, at: Date): Promise<{ applied: CommandDto | null; reason?: string }>;
+  /** commands answered by one batch, after commit */
+  onCommands(commands: CommandDto[]): void;
 }
 
 interface EdgeState {
@@ -170,6 +186,7 @@ export class IngestPipeline {
     const dead: DeadLetterRow[] = [];
     const valid: Envelope[] = [];
     const statuses: Array<{ edgeId: string; siteId: string; status: StatusMessage }> = [];
+    const acks: Array<{ edgeId: string; ack: CommandAck; topic: string; payload: Buffer }> = [];
     const touched = new Set<string>();
 
     // 1. Classify outside the transaction; edge lookups are cached after the first sight.
@@ -189,8 +206,7 @@ export class IngestPipeline {
         fail(`topic "${m.topic}" is not one of ours`, 'topic');
         continue;
       }
-      if (t.channel === 'cmdack') continue; // commands arrive with the device issue; nothing to apply yet
-      if (t.channel !== 'evt' && t.channel !== 'status') {
+      if (t.channel !== 'evt' && t.channel !== 'status' && t.channel !== 'cmdack') {
         fail(`edges do not publish on "${t.channel}"`, 'topic', t.edge);
         continue;
       }
@@ -208,6 +224,12 @@ export class IngestPipeline {
       }
       if (edge.siteId !== t.site) {
         fail(`edge "${t.edge}" belongs to site "${edge.siteId}", not "${t.site}"`, 'topic', t.edge);
+        continue;
+      }
+      if (t.channel === 'cmdack') {
+        const a = commandAckSchema.safeParse(json);
+        if (!a.success) fail(`cmdack: ${formatIssues(a.error)}`, 'schema', t.edge);
+        else acks.push({ edgeId: t.edge, ack: a.data, topic: m.topic, payload: m.payload });
         continue;
       }
       if (t.channel === 'status') {
@@ -238,6 +260,7 @@ export class IngestPipeline {
 
     // 2. One transaction: events, dead letters, watermarks.
     const accepted: EventDto[] = [];
+    const answered: CommandDto[] = [];
     const newMarks = new Map<string, { acked: number; pending: Set<number>; maxSeen: number }>();
     await this.db.transaction(async (tx) => {
       if (valid.length) {
@@ -308,6 +331,11 @@ export class IngestPipeline {
         }
         newMarks.set(edgeId, mark);
       }
+      for (const a of acks) {
+        const r = await this.hooks.applyCommandAck(tx, a.edgeId, a.ack, new Date());
+        if (r.applied) answered.push(r.applied);
+        else if (r.reason) dead.push({ topic: a.topic, edgeId: a.edgeId, seq: null, reason: r.reason, cause: 'topic', payload: a.payload });
+      }
       if (dead.length) {
         await tx.query(
           `insert into dead_letters (topic, edge_id, seq, reason, payload_bytes, payload_preview)
@@ -353,6 +381,7 @@ export class IngestPipeline {
     m.ingested.inc({ outcome: 'accepted' }, accepted.length);
     m.ingested.inc({ outcome: 'duplicate' }, valid.length - accepted.length);
     m.ingested.inc({ outcome: 'status' }, statuses.length);
+    m.ingested.inc({ outcome: 'cmdack' }, acks.length);
     if (dead.length) {
       m.ingested.inc({ outcome: 'dead_letter' }, dead.length);
       for (const d of dead) m.deadLetters.inc({ cause: d.cause });
@@ -360,6 +389,7 @@ export class IngestPipeline {
     }
     if (accepted.length) this.hooks.onAccepted(accepted);
     for (const s of statuses) this.hooks.onStatus(s);
+    if (answered.length) this.hooks.onCommands(answered);
   }
 }
 

@@ -1,0 +1,123 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { io as ioClient, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { topics, type CommandDto, type CommandMessage, type DeviceLiveUpdate, type StatusMessage } from '@cjp/contracts';
+import { login, startTestHub, waitFor, type TestHub } from '../../test-support/hub.js';
+
+const T = topics('cjp/v1');
+
+async function connectEdge(url: string): Promise<MqttClient> {
+  const c = mqtt.connect(url, { username: 'wh-1', password: 'demo-edge-wh-1', reconnectPeriod: 0, clientId: `wh-1-${Math.random().toString(16).slice(2, 8)}` });
+  await new Promise<void>((resolve, reject) => {
+    c.once('connect', () => resolve());
+    c.once('error', reject);
+  });
+  return c;
+}
+
+const status = (online: boolean): StatusMessage => ({
+  edgeId: 'wh-1',
+  state: online ? 'online' : 'offline',
+  ts: new Date().toISOString(),
+  devices: [
+    { deviceId: 'barrier-1', driver: 'opcua-barrier', state: 'connected', lastReadingAt: null, readings: 0, errors: 0, lastError: null },
+    { deviceId: 'scanner-1', driver: 'scanner-line', state: 'connected', lastReadingAt: null, readings: 0, errors: 0, lastError: null },
+  ],
+});
+
+describe('device commands through the hub (a raw MQTT client plays the edge)', () => {
+  let hub: TestHub;
+  let operator: string;
+  let edge: MqttClient;
+  let socket: Socket;
+  const updates: CommandDto[] = [];
+  const lives: DeviceLiveUpdate[] = [];
+  const received: CommandMessage[] = [];
+
+  const post = (token: string, path: string, body: unknown) =>
+    fetch(`${hub.url}/api/v1${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const getCommand = async (id: string) =>
+    (await (await fetch(`${hub.url}/api/v1/commands/${id}`, { headers: { authorization: `Bearer ${operator}` } })).json()) as CommandDto;
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    operator = await login(hub, 'operator');
+    socket = ioClient(`${hub.url}/devices`, { auth: { token: operator }, transports: ['websocket'] });
+    socket.on('command:updated', (c: CommandDto) => updates.push(c));
+    socket.on('device:live', (u: DeviceLiveUpdate) => lives.push(u));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    edge = await connectEdge(hub.mqttUrl);
+    edge.on('message', (topic, payload) => {
+      if (topic.startsWith(T.edgeRoot('cjp', 'wh-1') + '/cmd/')) received.push(JSON.parse(payload.toString()) as CommandMessage);
+    });
+    await edge.subscribeAsync(T.edgeRoot('cjp', 'wh-1') + '/cmd/+', { qos: 1 });
+  });
+  afterAll(async () => {
+    socket?.close();
+    edge?.end(true);
+    await hub?.dispose();
+  });
+
+  it('refuses a command to an offline edge, an unknown edge or device, and from a role that may not command', async () => {
+    const offline = await post(operator, '/edges/wh-1/devices/barrier-1/commands', { action: 'open' });
+    expect(offline.status).toBe(503);
+    expect(((await offline.json()) as { error: { message: string } }).error.message).toContain('offline');
+
+    await edge.publishAsync(T.status('cjp', 'wh-1'), JSON.stringify(status(true)), { qos: 1, retain: true });
+    await waitFor(async () => (await post(operator, '/edges/nope/devices/barrier-1/commands', { action: 'open' })).status === 404, 'unknown edge 404');
+    await waitFor(async () => (await post(operator, '/edges/wh-1/devices/ghost/commands', { action: 'open' })).status === 404, 'status read: unknown device 404');
+
+    const enterprise = await login(hub, 'enterprise');
+    expect((await post(enterprise, '/edges/wh-1/devices/barrier-1/commands', { action: 'open' })).status).toBe(403);
+    expect((await post(operator, '/edges/wh-1/devices/barrier-1/commands', { action: 'open', ttlS: 0 })).status).toBe(400);
+  });
+
+  it('publishes the command to the edge and records its answer, live', async () => {
+    const r = await post(operator, '/edges/wh-1/devices/barrier-1/commands', { action: 'open', ttlS: 30 });
+    expect(r.status).toBe(202);
+    const sent = (await r.json()) as CommandDto;
+    expect(sent).toMatchObject({ edgeId: 'wh-1', deviceId: 'barrier-1', action: 'open', state: 'sent', issuedBy: 'operator' });
+
+    const msg = await waitFor(() => received.find((m) => m.id === sent.id), 'the command at the edge');
+    expect(msg).toMatchObject({ action: 'open', args: {}, expiresAt: sent.expiresAt });
+
+    const answer = { id: sent.id, ok: true, result: { barrier: 'open' }, ts: new Date().toISOString() };
+    await edge.publishAsync(T.cmdack('cjp', 'wh-1'), JSON.stringify(answer), { qos: 1 });
+    await edge.publishAsync(T.cmdack('cjp', 'wh-1'), JSON.stringify(answer), { qos: 1 }); // redelivered: no harm
+    const done = await waitFor(() => updates.find((u) => u.id === sent.id && u.state === 'ok'), 'command:updated ok');
+    expect(done.result).toEqual({ barrier: 'open' });
+    expect(await getCommand(sent.id)).toMatchObject({ state: 'ok', result: { barrier: 'open' }, error: null });
+    expect(updates.filter((u) => u.id === sent.id).map((u) => u.state)).toEqual(['sent', 'ok']);
+  });
+
+  it('records a failure and an edge-side expiry as the edge answered them', async () => {
+    const a = (await (await post(operator, '/edges/wh-1/devices/barrier-1/commands', { action: 'open' })).json()) as CommandDto;
+    const b = (await (await post(operator, '/edges/wh-1/devices/barrier-1/commands', { action: 'close' })).json()) as CommandDto;
+    await edge.publishAsync(T.cmdack('cjp', 'wh-1'), JSON.stringify({ id: a.id, ok: false, error: 'barrier in fault' }), { qos: 1 });
+    await edge.publishAsync(T.cmdack('cjp', 'wh-1'), JSON.stringify({ id: b.id, ok: false, error: 'expired' }), { qos: 1 });
+    await waitFor(async () => (await getCommand(b.id)).state === 'expired', 'b expired');
+    expect(await getCommand(a.id)).toMatchObject({ state: 'failed', error: 'barrier in fault' });
+  });
+
+  it('expires a command nobody answered, and dead-letters an answer to an unknown command', async () => {
+    const c = (await (await post(operator, '/edges/wh-1/devices/barrier-1/commands', { action: 'open', ttlS: 1 })).json()) as CommandDto;
+    const expired = await waitFor(() => updates.find((u) => u.id === c.id && u.state === 'expired'), 'expiry by the hub', 15_000);
+    expect(expired.error).toContain('no answer');
+
+    await edge.publishAsync(T.cmdack('cjp', 'wh-1'), JSON.stringify({ id: 'no-such-command', ok: true }), { qos: 1 });
+    const admin = await login(hub, 'admin');
+    await waitFor(async () => {
+      const r = await fetch(`${hub.url}/api/v1/dead-letters`, { headers: { authorization: `Bearer ${admin}` } });
+      return ((await r.json()) as { items: Array<{ reason: string }> }).items.some((d) => d.reason.includes('unknown command "no-such-command"'));
+    }, 'dead letter for the unknown command');
+  });
+
+  it('relays live values to screens without storing them', async () => {
+    await edge.publishAsync(T.live('cjp', 'wh-1'), JSON.stringify({ ts: new Date().toISOString(), devices: { 'wb-1': { grossKg: '18240', stable: false } } }), { qos: 0 });
+    const u = await waitFor(() => lives.find((l) => l.devices['wb-1']), 'device:live');
+    expect(u).toMatchObject({ edgeId: 'wh-1', siteId: 'cjp', devices: { 'wb-1': { grossKg: '18240', stable: false } } });
+  });
+});
