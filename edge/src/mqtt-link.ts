@@ -8,6 +8,8 @@ import {
   type CommandAck,
   type CommandMessage,
   type DeviceHealth,
+  type LiveMessage,
+  type OutboxHealth,
   type StatusMessage,
 } from '@cjp/contracts';
 import { Backoff } from './backoff.js';
@@ -36,6 +38,8 @@ export interface MqttLinkOptions {
   outbox: Outbox;
   logger: Logger;
   devices: () => DeviceHealth[];
+  /** the outbox's health as reported in the status (default: the outbox's own) */
+  outboxHealth?: () => OutboxHealth;
   onCommand: CommandHandler;
   version?: string;
   random?: () => number;
@@ -44,6 +48,8 @@ export interface MqttLinkOptions {
 // v3.1.1 CONNACK return codes (MQTT 5 reason codes 0x86/0x87 mean the same).
 const REFUSED_CREDENTIALS = new Set([4, 5, 0x86, 0x87]);
 const PUMP_BATCH = 64;
+/** command ids remembered against redelivery, and answers kept while disconnected */
+const MAX_REMEMBERED_COMMANDS = 1000;
 /** While readings flow, the retained status (readings, last reading) is refreshed this often, ms. */
 const ACTIVITY_STATUS_MS = 5000;
 
@@ -90,6 +96,10 @@ export class MqttLink {
   private lastStatusAt = 0;
   private activityTimer: NodeJS.Timeout | null = null;
   private readonly idleWaiters = new Set<() => void>();
+  /** command answers waiting for a connection (bounded): an answer must reach the hub */
+  private pendingReplies: CommandAck[] = [];
+  /** recently seen command ids → their answer (or null while running): a redelivered command never runs twice */
+  private readonly seenCommands = new Map<string, CommandAck | null>();
 
   constructor(private readonly opts: MqttLinkOptions) {
     this.t = topics(opts.broker.topicPrefix);
@@ -236,6 +246,9 @@ export class MqttLink {
       this.resendStreak = 0;
       // Online only once acks and commands can reach us.
       this.publishStatus();
+      const replies = this.pendingReplies;
+      this.pendingReplies = [];
+      for (const r of replies) this.replyCommand(r);
       this.pump();
     });
   }
@@ -374,6 +387,7 @@ export class MqttLink {
       outboxDepth: this.opts.outbox.depth(),
       lastSeq: this.opts.outbox.lastSeq,
       ackedSeq: this.opts.outbox.ackedSeq,
+      outbox: this.opts.outboxHealth ? this.opts.outboxHealth() : this.opts.outbox.health(),
       devices: this.opts.devices(),
     };
     client.publish(this.statusTopic, JSON.stringify(status), { qos: 1, retain: true }, (err) => {
@@ -430,9 +444,16 @@ export class MqttLink {
       return;
     }
     const cmd = parsed.data;
+    if (this.seenCommands.has(cmd.id)) {
+      // QoS 1 redelivery: answer again (once known), never run again.
+      const known = this.seenCommands.get(cmd.id);
+      if (known) this.replyCommand(known);
+      return;
+    }
+    this.rememberCommand(cmd.id, null);
     if (!(Date.parse(cmd.expiresAt) > Date.now())) {
       this.log.warn({ deviceId, id: cmd.id, action: cmd.action, expiresAt: cmd.expiresAt }, 'command expired; not run');
-      this.replyCommand({ id: cmd.id, ok: false, error: 'expired' });
+      this.answer({ id: cmd.id, ok: false, error: 'expired' });
       return;
     }
     let result: Omit<CommandAck, 'id'>;
@@ -441,15 +462,42 @@ export class MqttLink {
     } catch (err) {
       result = { ok: false, error: (err as Error).message };
     }
-    this.replyCommand({ id: cmd.id, ...result });
+    this.log.info({ deviceId, id: cmd.id, action: cmd.action, ok: result.ok, error: result.error }, 'command done');
+    this.answer({ id: cmd.id, ...result });
+  }
+
+  private answer(ack: CommandAck): void {
+    const stamped = { ...ack, ts: new Date().toISOString() };
+    this.rememberCommand(ack.id, stamped);
+    this.replyCommand(stamped);
+  }
+
+  private rememberCommand(id: string, ack: CommandAck | null): void {
+    this.seenCommands.delete(id);
+    this.seenCommands.set(id, ack);
+    if (this.seenCommands.size > MAX_REMEMBERED_COMMANDS) this.seenCommands.delete(this.seenCommands.keys().next().value!);
   }
 
   private replyCommand(ack: CommandAck): void {
     const client = this.client;
-    if (!client || !this.connected) return;
+    if (!client || !this.connected || !this.ready) {
+      this.pendingReplies.push(ack);
+      if (this.pendingReplies.length > MAX_REMEMBERED_COMMANDS) this.pendingReplies.shift();
+      return;
+    }
     client.publish(this.t.cmdack(this.opts.site, this.opts.edgeId), JSON.stringify(ack), { qos: 1 }, (err) => {
-      if (err) this.log.warn({ id: ack.id, err: err.message }, 'command ack not published');
+      if (err) {
+        this.log.warn({ id: ack.id, err: err.message }, 'command ack not published; kept for the next connection');
+        this.pendingReplies.push(ack);
+      }
     });
+  }
+
+  /** Devices' live values for screens: QoS 0, dropped while disconnected (the next one follows). */
+  publishLive(message: LiveMessage): void {
+    const client = this.client;
+    if (!client || !this.connected || !this.ready) return;
+    client.publish(this.t.live(this.opts.site, this.opts.edgeId), JSON.stringify(message), { qos: 0 });
   }
 
   private setState(state: LinkState): void {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { envelopeFrom, MAX_ENVELOPE_BYTES, type Envelope, type EventKind } from '@cjp/contracts';
+import { envelopeFrom, MAX_ENVELOPE_BYTES, type Envelope, type EventKind, type OutboxHealth } from '@cjp/contracts';
 import type { DeviceReading } from './reading.js';
 
 /** One stored event, ready to publish: `payload` is the envelope's JSON. */
@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS outbox (
   seq INTEGER PRIMARY KEY,
   kind TEXT NOT NULL,
   device_id TEXT NOT NULL,
-  payload TEXT NOT NULL
+  payload TEXT NOT NULL,
+  created_at INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE TABLE IF NOT EXISTS meta (
   key TEXT PRIMARY KEY,
@@ -32,6 +33,27 @@ CREATE TABLE IF NOT EXISTS meta (
 `;
 
 type MetaKey = 'edge_id' | 'next_seq' | 'acked_seq' | 'hub_seen';
+
+/** Bounds of the outbox; see README "Outbox bounds" for the policy. */
+export interface OutboxLimits {
+  /** JSON bytes of unacked events; at this size new readings are refused (visibly, never dropped) */
+  maxBytes: number;
+  /** age of the oldest unacked event, s; reaching it raises the alarm to "full" */
+  maxAgeS: number;
+}
+
+/** The outbox against its bounds: warning from this share of either bound. */
+export const OUTBOX_WARNING_RATIO = 0.8;
+
+export const DEFAULT_OUTBOX_LIMITS: OutboxLimits = { maxBytes: 256 * 1024 * 1024, maxAgeS: 7 * 24 * 3600 };
+
+/** A reading the outbox refused because it is at its size bound. */
+export class OutboxFullError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutboxFullError';
+  }
+}
 
 /**
  * The edge's durable outbox (SQLite, WAL). Every reading gets its seq and is committed here
@@ -46,10 +68,15 @@ export class Outbox {
   private readonly adoptTx: Database.Transaction<(seq: number) => AdoptResult>;
   private nextSeqCache: number;
   private ackedSeqCache: number;
+  private bytesCache = 0;
+  /** refusals since open, for health */
+  refused = 0;
 
   private constructor(
     readonly path: string,
     readonly edgeId: string,
+    readonly limits: OutboxLimits,
+    private readonly clock: () => number,
   ) {
     mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path, { timeout: 250 });
@@ -60,6 +87,9 @@ export class Outbox {
       // A second agent on the same file would interleave seqs; hold the lock while open.
       this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.exec(SCHEMA);
+      // Outboxes written before the age bound existed lack created_at.
+      const cols = this.db.prepare<[], { name: string }>('PRAGMA table_info(outbox)').all();
+      if (!cols.some((c) => c.name === 'created_at')) this.db.exec('ALTER TABLE outbox ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0');
       // In exclusive mode the lock is taken by the first write, not by opening.
       this.db.exec('BEGIN IMMEDIATE; COMMIT');
     } catch (err) {
@@ -72,7 +102,11 @@ export class Outbox {
       setMeta: this.db.prepare<[MetaKey, number | string]>(
         'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       ),
-      insert: this.db.prepare<[number, string, string, string]>('INSERT INTO outbox (seq, kind, device_id, payload) VALUES (?, ?, ?, ?)'),
+      insert: this.db.prepare<[number, string, string, string, number]>(
+        'INSERT INTO outbox (seq, kind, device_id, payload, created_at) VALUES (?, ?, ?, ?, ?)',
+      ),
+      bytesUpTo: this.db.prepare<[number], { b: number }>('SELECT COALESCE(SUM(length(CAST(payload AS BLOB))), 0) AS b FROM outbox WHERE seq <= ?'),
+      oldest: this.db.prepare<[], { createdAt: number }>('SELECT created_at AS createdAt FROM outbox ORDER BY seq LIMIT 1'),
       pending: this.db.prepare<[number, number], OutboxRow>(
         'SELECT seq, kind, device_id AS deviceId, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?',
       ),
@@ -89,6 +123,7 @@ export class Outbox {
     }
     this.nextSeqCache = Number(this.meta('next_seq') ?? 1);
     this.ackedSeqCache = Number(this.meta('acked_seq') ?? 0);
+    this.bytesCache = this.stmts.bytesUpTo.get(Number.MAX_SAFE_INTEGER)?.b ?? 0;
 
     this.appendTx = this.db.transaction((r: DeviceReading): Envelope => {
       const seq = Number(this.meta('next_seq') ?? 1);
@@ -96,13 +131,21 @@ export class Outbox {
       const payload = JSON.stringify(envelope);
       const bytes = Buffer.byteLength(payload);
       if (bytes > MAX_ENVELOPE_BYTES) throw new Error(`envelope of ${bytes} bytes exceeds the hub's ${MAX_ENVELOPE_BYTES}-byte limit`);
-      this.stmts.insert.run(seq, r.kind, r.deviceId, payload);
+      if (this.bytesCache + bytes > this.limits.maxBytes) {
+        this.refused += 1;
+        throw new OutboxFullError(
+          `outbox full: ${this.bytesCache} bytes unacked, bound ${this.limits.maxBytes}; the reading was refused (the hub has not acked for too long)`,
+        );
+      }
+      this.stmts.insert.run(seq, r.kind, r.deviceId, payload, this.clock());
+      this.bytesCache += bytes;
       this.stmts.setMeta.run('next_seq', seq + 1);
       this.nextSeqCache = seq + 1;
       return envelope;
     });
 
     this.ackTx = this.db.transaction((seq: number): number => {
+      this.bytesCache -= this.stmts.bytesUpTo.get(seq)?.b ?? 0;
       const { changes } = this.stmts.deleteUpTo.run(seq);
       this.stmts.setMeta.run('acked_seq', seq);
       this.stmts.setMeta.run('hub_seen', 1);
@@ -117,11 +160,14 @@ export class Outbox {
       if (fresh) {
         for (const row of rows) {
           const env = JSON.parse(row.payload) as Envelope;
-          this.stmts.renumber.run(next, JSON.stringify(envelopeFrom({ ...env, seq: next })), row.seq);
+          const payload = JSON.stringify(envelopeFrom({ ...env, seq: next }));
+          this.bytesCache += Buffer.byteLength(payload) - Buffer.byteLength(row.payload);
+          this.stmts.renumber.run(next, payload, row.seq);
           next += 1;
         }
       } else {
         this.stmts.deleteUpTo.run(seq);
+        this.bytesCache = 0;
       }
       this.stmts.setMeta.run('next_seq', next);
       this.stmts.setMeta.run('acked_seq', seq);
@@ -133,8 +179,29 @@ export class Outbox {
   }
 
   /** Opens (creating if needed) the outbox of `edgeId` at `path`. */
-  static open(path: string, edgeId: string): Outbox {
-    return new Outbox(path, edgeId);
+  static open(path: string, edgeId: string, limits: OutboxLimits = DEFAULT_OUTBOX_LIMITS, clock: () => number = Date.now): Outbox {
+    return new Outbox(path, edgeId, limits, clock);
+  }
+
+  /** JSON bytes of the events waiting for the hub's ack. */
+  get bytes(): number {
+    return this.bytesCache;
+  }
+
+  /** Depth, size and age against the bounds: `warning` from 80 % of either, `full` at either. */
+  health(): OutboxHealth {
+    const oldest = this.stmts.oldest.get()?.createdAt;
+    const oldestAgeS = oldest === undefined ? null : oldest === 0 ? null : Math.max(0, (this.clock() - oldest) / 1000);
+    const { maxBytes, maxAgeS } = this.limits;
+    const share = Math.max(this.bytesCache / maxBytes, (oldestAgeS ?? 0) / maxAgeS);
+    return {
+      depth: this.depth(),
+      bytes: this.bytesCache,
+      oldestAgeS: oldestAgeS === null ? null : Math.round(oldestAgeS),
+      maxBytes,
+      maxAgeS,
+      level: share >= 1 ? 'full' : share >= OUTBOX_WARNING_RATIO ? 'warning' : 'ok',
+    };
   }
 
   /** Assigns the next seq and commits the envelope; throws if it cannot be stored. */
