@@ -58,7 +58,7 @@ export const hubConfigSchema = z.object({
       sessionTtlS: z.coerce.number().int().min(60).default(12 * 3600), // 12 hours
     })
     .prefault({}),
-  /** demo mode seeds one user per role (password "cjp-demo") and the demo edge wh-1 */
+  /** demo mode seeds one user per role (password "cjp-demo") and the demo edges wh-1 and gate-1 */
   demo: bool.default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   map: z

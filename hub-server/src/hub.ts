@@ -60,7 +60,7 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
     const devices = new DevicesService(db);
     if (config.demo) {
       await identity.seedDemo();
-      logger.warn('demo mode: demo users (password "cjp-demo") and the demo edge wh-1 exist; never use demo mode in production');
+      logger.warn('demo mode: demo users (password "cjp-demo") and the demo edges wh-1 and gate-1 exist; never use demo mode in production');
     }
     await devices.markAllOffline();
 

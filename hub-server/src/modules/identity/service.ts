@@ -26,6 +26,8 @@ const tokenHash = (token: string) => createHash('sha256').update(token).digest('
 /** Password every demo user gets; printed by the launcher and the README. Demo mode only. */
 export const DEMO_PASSWORD = 'cjp-demo';
 export const DEMO_EDGE = { edgeId: 'wh-1', siteId: 'cjp', password: 'demo-edge-wh-1', name: 'Warehouse 1 edge' } as const;
+/** The demo gate's edge (weighbridges, PLC, RFID, cameras of the customs gate lanes). */
+export const DEMO_GATE_EDGE = { edgeId: 'gate-1', siteId: 'cjp', password: 'demo-edge-gate-1', name: 'Customs gate edge' } as const;
 export const DEMO_TENANT = { tenantId: 'ent-demo', name: '示例跨境电商企业 Demo Cross-border Trading Co.' } as const;
 
 const DEMO_NAMES: Record<Role, string> = {
@@ -153,8 +155,10 @@ export class IdentityService {
         tenantId: role === 'enterprise' ? DEMO_TENANT.tenantId : null,
       });
     }
-    const edge = await this.db.query('select 1 from edges where edge_id = $1', [DEMO_EDGE.edgeId]);
-    if (!edge.rows[0]) await this.createEdge(DEMO_EDGE);
+    for (const e of [DEMO_EDGE, DEMO_GATE_EDGE]) {
+      const edge = await this.db.query('select 1 from edges where edge_id = $1', [e.edgeId]);
+      if (!edge.rows[0]) await this.createEdge(e);
+    }
   }
 }
 
