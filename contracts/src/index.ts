@@ -7,3 +7,4 @@ export * from './mqtt/messages.js';
 export * from './http/events.js';
 export * from './http/commands.js';
 export * from './realtime/events.js';
+export * from './codes/index.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as contracts from '@cjp/contracts';
 import {
   gs1CheckDigit,
   ISO6346_LETTER_VALUES,
@@ -7,6 +8,7 @@ import {
   iso6346CheckDigit,
   withGs1CheckDigit,
 } from '../src/codes.js';
+import { parseGs1 } from './gs1-test-parser.js';
 
 describe('GS1 mod-10 check digit', () => {
   it('matches GS1 example keys', () => {
@@ -44,5 +46,33 @@ describe('ISO 6346 check digit', () => {
     expect(isValidContainerNumber('CSQX3054383')).toBe(false); // category must be U, J or Z
     expect(isValidContainerNumber('csqu3054383')).toBe(false);
     expect(() => iso6346CheckDigit('CSQU30543')).toThrow(RangeError);
+  });
+});
+
+describe('one check-digit implementation', () => {
+  it('is the contracts one, re-exported under the simulators’ names', () => {
+    expect(gs1CheckDigit).toBe(contracts.gs1CheckDigit);
+    expect(withGs1CheckDigit).toBe(contracts.withGs1CheckDigit);
+    expect(iso6346CheckDigit).toBe(contracts.iso6346CheckDigit);
+    expect(ISO6346_LETTER_VALUES).toBe(contracts.ISO6346_LETTER_VALUES);
+  });
+
+  it('accepts only the normalized form as a valid container number', () => {
+    expect(isValidContainerNumber('CSQU 305438 3')).toBe(false);
+    expect(isValidContainerNumber('CSQU0000070')).toBe(true); // remainder 10 → check digit 0
+  });
+});
+
+describe('the GS1 test parser', () => {
+  it('holds generated strings to the canonical form', () => {
+    expect(parseGs1('010950110153000310A\u001d17260700')).toEqual([
+      { ai: '01', value: '09501101530003' },
+      { ai: '10', value: 'A' },
+      { ai: '17', value: '260700' },
+    ]);
+    expect(() => parseGs1('0109501101530003\u001d10A')).toThrow(/GS separators out of place/);
+    expect(() => parseGs1('010950110153000310A\u001d')).toThrow(/GS separators out of place/);
+    expect(() => parseGs1('0109501101530004')).toThrow(/check digit/);
+    expect(() => parseGs1('PLAIN')).toThrow(/not a GS1 element string/);
   });
 });

@@ -2,7 +2,7 @@ import type { ScannerLineDeviceConfig } from '../config.js';
 import { HealthTracker, type Device, type DeviceContext } from '../device.js';
 import type { ScanReading } from '../reading.js';
 import type { ByteTransport } from '../transports/byte-transport.js';
-import { ScannerLineDecoder } from './scanner-line-decoder.js';
+import { describeScan, ScannerLineDecoder } from './scanner-line-decoder.js';
 
 /** A barcode scanner that sends one line per read (serial, USB-CDC or a TCP serial server). */
 export class ScannerLineDevice implements Device {
@@ -36,7 +36,7 @@ export class ScannerLineDevice implements Device {
             kind: 'scan',
             deviceId: this.id,
             ts,
-            data: line.aim ? { code: line.code, aim: line.aim } : { code: line.code },
+            data: describeScan(line.code, line.aim),
           };
           const result = this.ctx.sink.submit(reading);
           if (result.ok) this.tracker.reading(ts);
