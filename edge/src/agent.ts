@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
-import { eventDataSchemas, formatIssues, type DeviceHealth, type EventKind } from '@cjp/contracts';
+import { eventDataSchemas, formatIssues, type DeviceHealth, type EventKind, type LiveValues, type OutboxHealth } from '@cjp/contracts';
 import type { z } from 'zod';
 import type { EdgeConfig } from './config.js';
 import type { Device } from './device.js';
 import { createDevice, type DeviceFactoryOptions } from './drivers/index.js';
+import { startEdgeHttpServer } from './http-server.js';
+import { createEdgeMetrics } from './metrics.js';
 import { MqttLink, type LinkHealth } from './mqtt-link.js';
 import { Outbox } from './outbox.js';
 import type { DeviceReading, SubmitResult } from './reading.js';
@@ -19,6 +21,7 @@ export interface EdgeHealth {
   edgeId: string;
   broker: LinkHealth;
   outboxDepth: number;
+  outbox: OutboxHealth;
   /** last seq assigned to a reading (0 before the first) */
   lastSeq: number;
   devices: DeviceHealth[];
@@ -29,6 +32,8 @@ export interface EdgeAgent {
   health(): EdgeHealth;
   /** Readings waiting in the outbox for the hub's ack. */
   outboxDepth(): number;
+  /** the edge's HTTP server port (/metrics, /healthz, cameras); null without an `http:` section */
+  readonly httpPort: number | null;
   /** Stops devices, flushes what it can (~2 s), publishes the offline status, closes the outbox. */
   close(): Promise<void>;
 }
@@ -39,11 +44,12 @@ const FLUSH_ON_CLOSE_MS = 2000;
 export async function startEdgeAgent(config: EdgeConfig, opts: EdgeAgentOptions = {}): Promise<EdgeAgent> {
   const logger = (opts.logger ?? pino({ name: 'cjp-edge' })).child({ edgeId: config.edgeId });
   const now = opts.now ?? (() => new Date());
-  const outbox = Outbox.open(config.outbox.path, config.edgeId);
-  logger.info({ outbox: config.outbox.path, depth: outbox.depth(), lastSeq: outbox.lastSeq }, 'outbox opened');
+  const outbox = Outbox.open(config.outbox.path, config.edgeId, { maxBytes: config.outbox.maxBytes, maxAgeS: config.outbox.maxAgeS });
+  logger.info({ outbox: config.outbox.path, depth: outbox.depth(), lastSeq: outbox.lastSeq, bytes: outbox.bytes }, 'outbox opened');
 
   const devices = new Map<string, Device>();
   let link: MqttLink | null = null;
+  const outboxHealth = alarmingOutboxHealth(outbox, logger, () => link?.requestStatus());
 
   const submit = (reading: DeviceReading): SubmitResult => {
     const schema = (eventDataSchemas as Partial<Record<EventKind, z.ZodType>>)[reading.kind];
@@ -51,20 +57,81 @@ export async function startEdgeAgent(config: EdgeConfig, opts: EdgeAgentOptions 
     if (checked && !checked.success) return { ok: false, error: `${reading.kind} data: ${formatIssues(checked.error)}` };
     try {
       const envelope = outbox.append(reading);
+      outboxHealth.onAppend();
       link?.notify();
       link?.requestActivityStatus();
       return { ok: true, seq: envelope.seq };
     } catch (err) {
-      logger.error({ deviceId: reading.deviceId, err: (err as Error).message }, 'reading could not be stored in the outbox');
+      outboxHealth.onRefused(reading.deviceId, (err as Error).message);
       return { ok: false, error: (err as Error).message };
     }
   };
+
+  // Live values: coalesced, at most one message per liveIntervalMs (screens only, QoS 0).
+  let liveTimer: NodeJS.Timeout | null = null;
+  let lastLiveAt = 0;
+  const publishLive = () => {
+    liveTimer = null;
+    lastLiveAt = Date.now();
+    const values: Record<string, LiveValues> = {};
+    for (const d of devices.values()) {
+      const live = d.health().live;
+      if (live) values[d.id] = live;
+    }
+    if (Object.keys(values).length) link?.publishLive({ ts: now().toISOString(), devices: values });
+  };
+  const onLive = () => {
+    if (liveTimer || config.liveIntervalMs === 0) return;
+    liveTimer = setTimeout(publishLive, Math.max(0, lastLiveAt + config.liveIntervalMs - Date.now()));
+  };
+
+  const health = (): EdgeHealth => ({
+    edgeId: config.edgeId,
+    broker: link?.health() ?? { state: 'disconnected', lastError: null, connectedAt: null, failedAttempts: 0 },
+    outboxDepth: depth(),
+    outbox: outboxHealth.get(),
+    lastSeq: outbox.lastSeq,
+    devices: [...devices.values()].map((d) => d.health()),
+  });
+  let finalDepth = 0;
+  const depth = () => (outbox.isOpen ? outbox.depth() : finalDepth);
+
+  const metrics = createEdgeMetrics({
+    edgeId: config.edgeId,
+    broker: () => health().broker,
+    outbox: () => outboxHealth.get(),
+    devices: () => [...devices.values()].map((d) => d.health()),
+  });
+  let http: Awaited<ReturnType<typeof startEdgeHttpServer>> | null = null;
+  if (config.http) {
+    try {
+      http = await startEdgeHttpServer({
+        host: config.http.host,
+        port: config.http.port,
+        maxBodyBytes: config.http.maxBodyBytes,
+        logger: logger.child({ component: 'http' }),
+        metrics: () => metrics.render(),
+        health: () => health(),
+      });
+      logger.info({ host: config.http.host, port: http.port }, 'edge HTTP server listening (/metrics, /healthz, cameras)');
+    } catch (err) {
+      outbox.close();
+      throw new Error(`edge HTTP server cannot listen on ${config.http.host}:${config.http.port}: ${(err as Error).message}`);
+    }
+  }
 
   try {
     for (const dc of config.devices) {
       const device = createDevice(
         dc,
-        { sink: { submit }, logger, now, onStateChange: () => link?.requestStatus() },
+        {
+          sink: { submit },
+          logger,
+          now,
+          onStateChange: () => link?.requestStatus(),
+          onLive,
+          ...(http ? { http: http.routes } : {}),
+        },
         opts.openSerialPort ? { openSerialPort: opts.openSerialPort } : {},
       );
       devices.set(device.id, device);
@@ -77,11 +144,18 @@ export async function startEdgeAgent(config: EdgeConfig, opts: EdgeAgentOptions 
       outbox,
       logger,
       devices: () => [...devices.values()].map((d) => d.health()),
-      // No device commands exist yet; the link has already refused expired ones.
-      onCommand: async (deviceId) => ({ ok: false, error: devices.has(deviceId) ? 'no such command' : 'no such device' }),
+      outboxHealth: () => outboxHealth.get(),
+      // The link has already refused expired and repeated commands.
+      onCommand: async (deviceId, cmd) => {
+        const device = devices.get(deviceId);
+        if (!device) return { ok: false, error: `no such device "${deviceId}"` };
+        if (!device.command) return { ok: false, error: `device "${deviceId}" (${device.driver}) takes no commands` };
+        return device.command(cmd.action, cmd.args, new Date(cmd.expiresAt));
+      },
       version: packageVersion(),
     });
   } catch (err) {
+    await http?.close();
     outbox.close();
     throw err;
   }
@@ -91,22 +165,16 @@ export async function startEdgeAgent(config: EdgeConfig, opts: EdgeAgentOptions 
   const running = link;
 
   let closing: Promise<void> | null = null;
-  let finalDepth = 0;
-  const depth = () => (outbox.isOpen ? outbox.depth() : finalDepth);
-  const health = (): EdgeHealth => ({
-    edgeId: config.edgeId,
-    broker: running.health(),
-    outboxDepth: depth(),
-    lastSeq: outbox.lastSeq,
-    devices: [...devices.values()].map((d) => d.health()),
-  });
 
   return {
     config,
     health,
     outboxDepth: depth,
+    httpPort: http?.port ?? null,
     close() {
       closing ??= (async () => {
+        if (liveTimer) clearTimeout(liveTimer);
+        await http?.close();
         await Promise.all([...devices.values()].map((d) => d.close()));
         const flushed = await running.flush(FLUSH_ON_CLOSE_MS);
         await running.close();
@@ -115,6 +183,51 @@ export async function startEdgeAgent(config: EdgeConfig, opts: EdgeAgentOptions 
         logger.info({ flushed, outboxDepth: finalDepth }, 'edge agent stopped');
       })();
       return closing;
+    },
+  };
+}
+
+/**
+ * The outbox's health with its alarm: crossing into warning or full is logged as an error (once
+ * per crossing, and every minute while it lasts) and pushes a fresh status to the hub.
+ */
+function alarmingOutboxHealth(outbox: Outbox, logger: Logger, statusNow: () => void) {
+  let last: OutboxHealth | null = null;
+  let lastAlarmAt = 0;
+  let lastRefusalLogAt = 0;
+  let refusedSinceLog = 0;
+  const get = (): OutboxHealth => {
+    if (!outbox.isOpen && last) return last;
+    const h = outbox.health();
+    const changed = last?.level !== h.level;
+    if (h.level !== 'ok' && (changed || Date.now() - lastAlarmAt > 60_000)) {
+      lastAlarmAt = Date.now();
+      logger.error(
+        { outbox: h },
+        h.level === 'full'
+          ? 'OUTBOX FULL: the hub has not acked for too long; new readings are refused (never dropped silently) until it does'
+          : 'outbox above 80 % of its bound: the hub is not acking; readings will be refused when it is full',
+      );
+    } else if (changed && last && h.level === 'ok') logger.info({ outbox: h }, 'outbox back within its bounds');
+    if (changed && last) statusNow();
+    last = h;
+    return h;
+  };
+  let appends = 0;
+  return {
+    get,
+    /** checking the level costs a query: every 100th append is enough between status messages */
+    onAppend() {
+      if (++appends % 100 === 0) get();
+    },
+    onRefused(deviceId: string, reason: string) {
+      refusedSinceLog += 1;
+      if (Date.now() - lastRefusalLogAt > 10_000) {
+        logger.error({ deviceId, refused: refusedSinceLog, reason }, 'reading refused by the outbox');
+        lastRefusalLogAt = Date.now();
+        refusedSinceLog = 0;
+      }
+      get();
     },
   };
 }

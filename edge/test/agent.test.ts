@@ -75,8 +75,21 @@ describe('edge agent against a real broker', () => {
 
     expect(h.received.map((e) => e.seq)).toEqual([1, 2, 3]);
     expect(h.received.map((e) => ({ id: e.id, kind: e.kind, deviceId: e.deviceId, data: e.data }))).toEqual([
-      { id: 'wh-1:1', kind: 'scan', deviceId: 'scanner-1', data: { code: `0109501101530003${GS}10LOT42`, aim: ']C1' } },
-      { id: 'wh-1:2', kind: 'scan', deviceId: 'scanner-1', data: { code: '6901234567892', aim: ']E0' } },
+      {
+        id: 'wh-1:1',
+        kind: 'scan',
+        deviceId: 'scanner-1',
+        data: {
+          code: `0109501101530003${GS}10LOT42`,
+          aim: ']C1',
+          symbology: 'gs1-128',
+          gs1: [
+            { ai: '01', value: '09501101530003', title: 'GTIN' },
+            { ai: '10', value: 'LOT42', title: 'BATCH/LOT' },
+          ],
+        },
+      },
+      { id: 'wh-1:2', kind: 'scan', deviceId: 'scanner-1', data: { code: '6901234567892', aim: ']E0', symbology: 'ean-13' } },
       { id: 'wh-1:3', kind: 'scan', deviceId: 'scanner-1', data: { code: 'PLAIN-CODE' } },
     ]);
     expect(h.invalid).toEqual([]);
@@ -261,7 +274,7 @@ describe('edge agent against a real broker', () => {
     await until('reported in health', () => /may refuse our publishes/.test(agent.health().broker.lastError ?? ''));
   });
 
-  it('answers an expired command with "expired" and an unknown one with "no such command"', async () => {
+  it('answers an expired command with "expired", a repeated one once, and says why it cannot run others', async () => {
     const h = await hub();
     await agentWith(config());
     await until('agent online', () => online(h));
@@ -273,10 +286,14 @@ describe('edge agent against a real broker', () => {
     await h.command('scanner-9', { id: 'cmd-nodev', action: 'beep', args: {}, expiresAt: future });
     await until('three command acks', () => h.cmdacks.length === 3);
     expect(h.cmdacks.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
-      { id: 'cmd-new', ok: false, error: 'no such command' },
-      { id: 'cmd-nodev', ok: false, error: 'no such device' },
-      { id: 'cmd-old', ok: false, error: 'expired' },
+      { id: 'cmd-new', ok: false, error: 'device "scanner-1" (scanner-line) takes no commands', ts: expect.any(String) },
+      { id: 'cmd-nodev', ok: false, error: 'no such device "scanner-9"', ts: expect.any(String) },
+      { id: 'cmd-old', ok: false, error: 'expired', ts: expect.any(String) },
     ]);
+    // A redelivered command is answered again with the same answer, not run again.
+    await h.command('scanner-1', { id: 'cmd-new', action: 'beep', args: {}, expiresAt: future });
+    await until('the repeated answer', () => h.cmdacks.length === 4);
+    expect(h.cmdacks[3]).toEqual(h.cmdacks.find((a) => a.id === 'cmd-new'));
   });
 
   it('continues numbering after the hub when its outbox was lost (retained ack ahead of it)', async () => {
