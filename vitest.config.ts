@@ -7,6 +7,8 @@ const alias = {
   '@cjp/contracts': src('./contracts/src/index.ts'),
   '@cjp/edge': src('./edge/src/index.ts'),
   '@cjp/hub-server': src('./hub-server/src/index.ts'),
+  // subpath first: the first alias matching a prefix wins
+  '@cjp/simulators/plc': src('./simulators/src/plc/plc-simulator.ts'),
   '@cjp/simulators': src('./simulators/src/index.ts'),
 };
 
