@@ -3,7 +3,7 @@
  * every failure becomes an `ApiError` whose `message` is fit to show to the user
  * (the hub's own `error.message` when it sent one).
  */
-import type { EdgeDto, ErrorBody, EventListResponse, LoginRequest, LoginResponse, UserDto } from '@cjp/contracts';
+import type { CommandDto, CommandRequest, EdgeDto, ErrorBody, EventListResponse, LoginRequest, LoginResponse, UserDto } from '@cjp/contracts';
 import { i18n } from './i18n';
 
 const TOKEN_KEY = 'cjp.token';
@@ -118,5 +118,8 @@ export const api = {
   me: () => request<UserDto>('/api/v1/me'),
   events: (limit = 50) => request<EventListResponse>(`/api/v1/events?limit=${limit}`),
   edges: () => request<EdgeListResponse>('/api/v1/edges'),
+  commands: (limit = 50) => request<{ items: CommandDto[] }>(`/api/v1/commands?limit=${limit}`),
+  sendCommand: (edgeId: string, deviceId: string, body: Pick<CommandRequest, 'action' | 'args'>) =>
+    request<CommandDto>(`/api/v1/edges/${encodeURIComponent(edgeId)}/devices/${encodeURIComponent(deviceId)}/commands`, { method: 'POST', body }),
   uiConfig: () => request<UiConfig>('/api/v1/ui-config'),
 };

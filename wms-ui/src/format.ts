@@ -1,4 +1,4 @@
-import type { DeviceHealth, EventDto } from '@cjp/contracts';
+import type { DeviceHealth, EventDto, OutboxHealth } from '@cjp/contracts';
 
 /** The site's zone (DESIGN.md, Conventions: stored in UTC, shown in the site's zone). */
 export const SITE_TIME_ZONE = 'Asia/Shanghai';
@@ -117,4 +117,120 @@ export function devicesOf(status: Record<string, unknown> | null | undefined): D
   return list.filter(
     (d): d is DeviceHealth => typeof d === 'object' && d !== null && typeof (d as { deviceId?: unknown }).deviceId === 'string',
   );
+}
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+function numberFormat(locale: string, key: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const k = `${locale}|${key}`;
+  let f = numberFormats.get(k);
+  if (!f) {
+    f = new Intl.NumberFormat(locale, options);
+    numberFormats.set(k, f);
+  }
+  return f;
+}
+
+/** A count (readings, errors, tags) with the locale's grouping: 12345 → "12,345". */
+export function formatCount(n: number, locale: string): string {
+  return numberFormat(locale, 'count', { maximumFractionDigits: 0 }).format(n);
+}
+
+/**
+ * An exact decimal string (a weight as the device sent it, e.g. "31250" or "-12.5") with the
+ * locale's grouping and decimal sign, digit for digit: it is never turned into a float. Text that
+ * is no plain decimal is returned as is.
+ */
+export function formatDecimalString(value: string, locale: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value.trim());
+  if (!m) return value;
+  const [, sign = '', int = '0', frac] = m;
+  // BigInt keeps every digit; its toLocaleString groups like Intl.NumberFormat
+  const grouped = BigInt(int).toLocaleString(locale);
+  if (frac === undefined) return `${sign}${grouped}`;
+  const decimal = numberFormat(locale, 'count', { maximumFractionDigits: 0 })
+    .formatToParts(1.5)
+    .find((p) => p.type === 'decimal')?.value;
+  return `${sign}${grouped}${decimal ?? '.'}${frac}`;
+}
+
+/** Bytes in the largest fitting SI unit: 1500 → "1.5 kB". */
+export function formatBytes(bytes: number, locale: string): string {
+  const units = ['byte', 'kilobyte', 'megabyte', 'gigabyte'] as const;
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i += 1;
+  }
+  const unit = units[i] ?? 'byte';
+  return numberFormat(locale, `bytes-${unit}`, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: v < 10 && i > 0 ? 1 : 0 }).format(v);
+}
+
+function unitFormat(locale: string, unit: 'second' | 'minute' | 'hour' | 'day'): Intl.NumberFormat {
+  return numberFormat(locale, `dur-${unit}`, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: 0 });
+}
+
+/**
+ * A length of time, short, in its two largest units where that helps: "12 sec", "2 min 5 sec",
+ * "3 hr 5 min" (en); "12秒", "3小时5分钟" (zh-CN). Negative times (clock skew) count as 0.
+ */
+export function formatDuration(ms: number, locale: string): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const join = locale.toLowerCase().startsWith('zh') ? '' : ' ';
+  const d = Math.floor(total / 86400);
+  const h = Math.floor((total % 86400) / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const parts: string[] = [];
+  if (d > 0) {
+    parts.push(unitFormat(locale, 'day').format(d));
+    if (h > 0) parts.push(unitFormat(locale, 'hour').format(h));
+  } else if (h > 0) {
+    parts.push(unitFormat(locale, 'hour').format(h));
+    if (m > 0) parts.push(unitFormat(locale, 'minute').format(m));
+  } else if (m > 0) {
+    parts.push(unitFormat(locale, 'minute').format(m));
+    if (m < 10 && s > 0) parts.push(unitFormat(locale, 'second').format(s));
+  } else {
+    parts.push(unitFormat(locale, 'second').format(s));
+  }
+  return parts.join(join);
+}
+
+/** Milliseconds from an ISO time to `now`; null when there is no time or it is unparsable. */
+export function ageMs(iso: string | null | undefined, now: number): number | null {
+  if (!iso) return null;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? null : now - t;
+}
+
+/** The outbox health inside an edge's last status message, read defensively. */
+export function outboxOf(status: Record<string, unknown> | null | undefined): OutboxHealth | null {
+  const o = status?.outbox;
+  if (typeof o !== 'object' || o === null) return null;
+  const v = o as Partial<OutboxHealth>;
+  if (typeof v.depth !== 'number' || (v.level !== 'ok' && v.level !== 'warning' && v.level !== 'full')) return null;
+  return {
+    depth: v.depth,
+    bytes: typeof v.bytes === 'number' ? v.bytes : 0,
+    oldestAgeS: typeof v.oldestAgeS === 'number' ? v.oldestAgeS : null,
+    maxBytes: typeof v.maxBytes === 'number' ? v.maxBytes : 0,
+    maxAgeS: typeof v.maxAgeS === 'number' ? v.maxAgeS : 0,
+    level: v.level,
+  };
+}
+
+/** What a device is, from its driver's name (edge/src/drivers): picks the icon, label and live view. */
+export type DeviceKind = 'weighbridge' | 'scanner' | 'barrier' | 'led' | 'rfid' | 'camera' | 'other';
+
+export function deviceKind(driver: string): DeviceKind {
+  const d = driver.toLowerCase();
+  if (d.includes('weigh')) return 'weighbridge'; // weighbridge, opcua-weighbridge
+  if (d.includes('scanner')) return 'scanner'; // scanner-line
+  if (d.includes('barrier')) return 'barrier'; // opcua-barrier
+  if (/(^|-)led($|-)/.test(d)) return 'led'; // opcua-led
+  if (d.includes('rfid')) return 'rfid'; // rfid-mqtt, opcua-rfid
+  if (d.includes('camera')) return 'camera'; // camera-http
+  return 'other';
 }

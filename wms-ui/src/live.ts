@@ -5,7 +5,15 @@
  */
 import { reactive } from 'vue';
 import { io, type Socket } from 'socket.io-client';
-import type { DevicesClientToServer, DevicesServerToClient, EdgeDto, EdgeStatusUpdate, EventDto } from '@cjp/contracts';
+import type {
+  CommandDto,
+  DeviceLiveUpdate,
+  DevicesClientToServer,
+  DevicesServerToClient,
+  EdgeDto,
+  EdgeStatusUpdate,
+  EventDto,
+} from '@cjp/contracts';
 import { ApiError, api } from './api';
 import { showError } from './notices';
 
@@ -29,6 +37,26 @@ export const live = reactive({
 });
 
 type DevicesSocket = Socket<DevicesServerToClient, DevicesClientToServer>;
+
+/** What else of the feed a store may follow (devices.ts): live values, commands, reconnects, sign-out. */
+export interface FeedListener {
+  /** `device:live`: devices' live values, up to ~2 Hz per edge */
+  live?: (update: DeviceLiveUpdate) => void;
+  /** `command:updated`: a command was sent, answered or expired */
+  command?: (command: CommandDto) => void;
+  /** the socket is back after an outage: fetch again what may have been missed */
+  reconnected?: () => void;
+  /** the feed was closed (sign-out): forget everything */
+  stopped?: () => void;
+}
+const feedListeners = new Set<FeedListener>();
+
+/** Follows more of the `/devices` feed; returns the function that stops it. */
+export function addFeedListener(listener: FeedListener): () => void {
+  feedListeners.add(listener);
+  return () => feedListeners.delete(listener);
+}
+
 let socket: DevicesSocket | null = null;
 let onSessionGone: () => void = () => {};
 let timers: number[] = [];
@@ -145,6 +173,7 @@ export function startLive(token: string, sessionGone: () => void): void {
       // fill the gap of the outage
       void loadEvents(gen);
       void loadEdges(gen);
+      for (const l of feedListeners) l.reconnected?.();
     }
     connectedBefore = true;
   });
@@ -189,6 +218,12 @@ export function startLive(token: string, sessionGone: () => void): void {
   s.on('edge:status', (u) => {
     if (gen === generation) applyEdgeStatus(u);
   });
+  s.on('device:live', (u) => {
+    if (gen === generation) for (const l of feedListeners) l.live?.(u);
+  });
+  s.on('command:updated', (c) => {
+    if (gen === generation) for (const l of feedListeners) l.command?.(c);
+  });
 
   window.addEventListener('offline', onBrowserOffline);
   window.addEventListener('online', onBrowserOnline);
@@ -218,4 +253,5 @@ export function stopLive(): void {
   live.conn = 'offline';
   live.loadingEvents = false;
   live.loadingEdges = false;
+  for (const l of feedListeners) l.stopped?.();
 }

@@ -1,7 +1,7 @@
-/** A two-page hash router: `#/live` (default) and `#/map`. */
+/** A small hash router: `#/live` (default), `#/devices` and `#/map`. */
 import { ref } from 'vue';
 
-export const ROUTES = ['live', 'map'] as const;
+export const ROUTES = ['live', 'devices', 'map'] as const;
 export type RouteName = (typeof ROUTES)[number];
 
 function parse(hash: string): RouteName {
