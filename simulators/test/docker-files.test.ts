@@ -104,6 +104,7 @@ describe('docker files', () => {
       'pattern write cjp/v1/+/%u/evt/#',
       'pattern write cjp/v1/+/%u/status',
       'pattern write cjp/v1/+/%u/cmdack',
+      'pattern write cjp/v1/+/%u/live',
       'pattern read cjp/v1/+/%u/ack',
       'pattern read cjp/v1/+/%u/cmd/#',
     ]);

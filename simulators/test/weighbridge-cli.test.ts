@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { socatAvailable } from '../src/index.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = path.join(repoRoot, 'simulators', 'src', 'cli.ts');
+const cleanups: (() => void)[] = [];
+
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+
+function run(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'weighbridge', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanups.push(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
+  const logs: Array<Record<string, unknown>> = [];
+  const waiters: Array<{ msg: string; resolve: (entry: Record<string, unknown>) => void }> = [];
+  let stderr = '';
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    try {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      logs.push(entry);
+      for (const w of waiters.filter((w) => w.msg === entry.msg)) w.resolve(entry);
+    } catch {
+      // --help prints plain text
+    }
+  });
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const logged = (msg: string) => {
+    const found = logs.find((e) => e.msg === msg);
+    return found ? Promise.resolve(found) : new Promise<Record<string, unknown>>((resolve) => waiters.push({ msg, resolve }));
+  };
+  return { child, logs, exited, logged, stderr: () => stderr };
+}
+
+/** Collects bytes from `stream` until `done(bytes)` holds. */
+function collect(stream: NodeJS.ReadableStream, done: (all: Buffer) => boolean): Promise<Buffer> {
+  let all = Buffer.alloc(0);
+  return new Promise((resolve) =>
+    stream.on('data', (d: Buffer) => {
+      all = Buffer.concat([all, d]);
+      if (done(all)) resolve(all);
+    }),
+  );
+}
+
+describe('cjp-sim weighbridge', () => {
+  it('--format yaohua-eq streams "=" frames over TCP', async () => {
+    const sim = run(['--format', 'yaohua-eq', '--port', '0', '--fps', '200']);
+    const listening = await sim.logged('weighbridge simulator listening');
+    expect(listening).toMatchObject({ format: 'yaohua-eq', fps: 200, capacity: 60_000, overloadEvery: 0, negative: false, corrupt: 0 });
+    const socket = net.connect(listening.port as number, '127.0.0.1');
+    cleanups.push(() => socket.destroy());
+    const received = await collect(socket, (b) => b.length >= 9 * 20);
+    for (let i = 0; i + 9 <= 9 * 20; i += 9) expect(received.toString('latin1', i, i + 9)).toMatch(/^=[0-9.]{8}$/);
+    sim.child.kill('SIGTERM');
+    expect(await sim.exited).toBe(0);
+  });
+
+  it('--format yaohua-a12e --overload-every 1 sends the overload frame once a truck is over capacity', async () => {
+    const sim = run(['--format', 'yaohua-a12e', '--port', '0', '--fps', '200', '--capacity', '1000', '--overload-every', '1', '--negative', '--corrupt', '0']);
+    const listening = await sim.logged('weighbridge simulator listening');
+    expect(listening).toMatchObject({ format: 'yaohua-a12e', capacity: 1000, overloadEvery: 1, negative: true });
+    const socket = net.connect(listening.port as number, '127.0.0.1');
+    cleanups.push(() => socket.destroy());
+    const received = await collect(socket, (b) => b.includes('         OL23\r\n'));
+    expect(received.toString('latin1')).toMatch(/^WG\d{6} kg[0-9A-F]{2}\r\n/);
+    sim.child.kill('SIGTERM');
+    expect(await sim.exited).toBe(0);
+  });
+
+  it('refuses bad fault flags', async () => {
+    const bad = run(['--corrupt', '2']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toContain('--corrupt 2 is not valid');
+    const help = run(['--help']);
+    expect(await help.exited).toBe(0);
+  });
+
+  it.skipIf(!socatAvailable())('--pty <path> writes the frames to a pty pair and logs the path the edge opens (needs socat)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cjp-sim-pty-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const link = path.join(dir, 'wb');
+    const sim = run(['--format', 'toledo', '--fps', '200', '--pty', link]);
+    const listening = await sim.logged('weighbridge simulator listening');
+    expect(listening).toMatchObject({ format: 'toledo', port: null, pty: link, edgeTransport: `serial://${link}-edge` });
+    const stream = createReadStream(`${link}-edge`);
+    stream.on('error', () => {}); // EIO once socat hangs up
+    cleanups.push(() => void stream.destroy());
+    const received = await collect(stream, (b) => b.length >= 18 * 20);
+    // whole 18-byte frames from the start? frames written before the reader opened were queued, so find the first STX
+    const start = received.indexOf(0x02);
+    for (let i = start; i + 18 <= received.length && i < start + 18 * 10; i += 18) {
+      const f = received.subarray(i, i + 18);
+      expect(f[0]).toBe(0x02);
+      expect(f[16]).toBe(0x0d);
+      expect([...f].reduce((s, b) => s + (b & 0x7f), 0) & 0x7f).toBe(0);
+    }
+    sim.child.kill('SIGTERM');
+    expect(await sim.exited).toBe(0);
+    expect(existsSync(link)).toBe(false); // socat removed its links
+    expect(existsSync(`${link}-edge`)).toBe(false);
+  });
+});
