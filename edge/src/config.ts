@@ -270,8 +270,16 @@ export function parseEdgeConfig(obj: unknown, baseDir: string, source = '(object
 
   const c = parsed.data;
   const outboxPath = c.outbox.path ?? `./data/edge-${c.edgeId}/outbox.sqlite`;
+  const inBase = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  // OPC UA certificate stores resolve like the outbox: against the config file's folder.
+  const devices = c.devices.map((d) =>
+    d.driver.startsWith('opcua-') && 'endpoint' in d
+      ? { ...d, endpoint: { ...d.endpoint, pkiDir: inBase(d.endpoint.pkiDir ?? `./data/edge-${c.edgeId}/opcua-pki`) } }
+      : d,
+  ) as typeof c.devices;
   return deepFreeze({
     ...c,
+    devices,
     broker: { ...c.broker, username: c.broker.username ?? c.edgeId },
     outbox: { ...c.outbox, path: isAbsolute(outboxPath) ? outboxPath : resolve(baseDir, outboxPath) },
   });

@@ -40,7 +40,26 @@ describe('edge config', () => {
       suffix: '\r',
       transport: { kind: 'serial', path: '/dev/ttyUSB0', baudRate: 9600, dataBits: 8, parity: 'none', stopBits: 1 },
     });
-    expect(Object.isFrozen(c) && Object.isFrozen(c.broker) && Object.isFrozen(c.devices[0]!.transport)).toBe(true);
+    const first = c.devices[0]!;
+    expect(Object.isFrozen(c) && Object.isFrozen(c.broker) && 'transport' in first && Object.isFrozen(first.transport)).toBe(true);
+  });
+
+  it('resolves OPC UA certificate stores against the config folder, by default next to the outbox', () => {
+    const endpoint = { url: 'opc.tcp://127.0.0.1:4840' };
+    const c = parseEdgeConfig(
+      {
+        site: 'cjp',
+        edgeId: 'gate-1',
+        broker: { url: 'mqtt://127.0.0.1:1883' },
+        devices: [
+          { id: 'led-1', driver: 'opcua-led', endpoint, textNode: 'ns=1;s=gate-in-1.Led.Text' },
+          { id: 'led-2', driver: 'opcua-led', endpoint: { ...endpoint, pkiDir: 'pki' }, textNode: 'ns=1;s=gate-out-1.Led.Text' },
+        ],
+      },
+      '/etc/cjp',
+    );
+    const dirs = c.devices.map((d) => ('endpoint' in d ? d.endpoint.pkiDir : null));
+    expect(dirs).toEqual(['/etc/cjp/data/edge-gate-1/opcua-pki', '/etc/cjp/pki']);
   });
 
   it('defaults the outbox to ./data/edge-<edgeId>/ next to the config', () => {
