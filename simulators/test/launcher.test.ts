@@ -21,7 +21,7 @@ async function launch(env: NodeJS.ProcessEnv = {}, options: Partial<LauncherOpti
   const watchers: Array<{ test: (line: string) => boolean; resolve: () => void }> = [];
   const launcher = startLauncher({
     repoRoot,
-    env: { PATH: process.env.PATH, HUB_HTTP_PORT: String(await anyFreePort()), CJP_SIM_SCAN_RATE: '50', ...env },
+    env: { PATH: process.env.PATH, HUB_HTTP_PORT: String(await anyFreePort()), CJP_SIM_SCAN_RATE: '50', CJP_GATE: '0', ...env },
     hubEntry: path.join(fixtures, 'fake-hub.mjs'),
     edgeEntry: path.join(fixtures, 'fake-edge.mjs'),
     preferredMqttPort: await anyFreePort(),

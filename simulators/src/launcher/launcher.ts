@@ -1,7 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_TOPIC_PREFIX, ROLES } from '@cjp/contracts';
+import { pino } from 'pino';
 import { startScannerSimulator, type ScannerSimulator } from '../scanner/scanner-simulator.js';
+import { loadScenario, runScenario, type Scenario, type ScenarioRun } from '../scenario/scenario.js';
+import { anyFreePort } from './free-port.js';
+import { GATE_EDGE_ID, GATE_EDGE_PASSWORD, gateEdgeConfigYaml, startGateDevices, type GateDevices } from './gate.js';
 import { edgeConfigYaml } from './edge-config.js';
 import { HealthzTimeoutError, waitForHealthz } from './healthz.js';
 import { DEMO_EDGE_ID, DEMO_SITE, LaunchError, planLaunch, type LaunchPlan } from './launch-plan.js';
@@ -43,6 +47,9 @@ export interface LaunchInfo {
   scannerPort: number;
   scannerSeed: number;
   edgeConfigPath: string;
+  /** the gate edge's config, when the gate runs */
+  gateEdgeConfigPath?: string;
+  gateEdgeHttpPort?: number;
   dataDir: string;
 }
 
@@ -53,6 +60,8 @@ export interface Launcher {
   readonly exited: Promise<number>;
   /** The in-process scanner simulator, once started. */
   readonly scanner: ScannerSimulator | undefined;
+  /** The in-process gate devices and the scenario playing them, once started (CJP_GATE=0: never). */
+  readonly gate: { devices: GateDevices; run: ScenarioRun } | undefined;
   /** Stops simulator, edge, then hub, each waited for; resolves with the exit code. */
   stop(): Promise<number>;
   /** Sends a signal to every child still running (last resort, e.g. a second Ctrl-C). */
@@ -73,6 +82,8 @@ export function startLauncher(options: LauncherOptions): Launcher {
   let hub: ManagedChild | undefined;
   let edge: ManagedChild | undefined;
   let scanner: ScannerSimulator | undefined;
+  let gateEdge: ManagedChild | undefined;
+  let gate: { devices: GateDevices; run: ScenarioRun } | undefined;
   let shutdown: Promise<number> | undefined;
   const startup = new AbortController();
   let resolveExited!: (code: number) => void;
@@ -96,11 +107,16 @@ export function startLauncher(options: LauncherOptions): Launcher {
   const shutDown = (code: number): Promise<number> => {
     shutdown ??= (async () => {
       startup.abort(new Error('shutting down'));
+      if (gate) {
+        await gate.run.stop();
+        await gate.devices.close();
+        say(`gate simulators stopped after ${gate.run.trucks.length} trucks`);
+      }
       if (scanner) {
         await scanner.close();
         say(`scanner simulator stopped after ${scanner.stats.emitted} lines`);
       }
-      for (const child of [edge, hub]) {
+      for (const child of [gateEdge, edge, hub]) {
         if (!child || child.exit) continue;
         say(`stopping ${child.name}…`);
         const exit = await child.stop(options.stopGraceMs ?? 10_000);
@@ -165,7 +181,47 @@ export function startLauncher(options: LauncherOptions): Launcher {
     startup.signal.throwIfAborted();
     edge = spawnChild(`edge ${DEMO_EDGE_ID}`, [plan.edge.entry, '--config', plan.edge.configPath], plan.edge.env, plan.repoRoot);
 
-    // 4. the banner
+    // 4. the customs gate: its simulated devices, the gate edge, and the traffic scenario
+    let gateInfo: { configPath: string; httpPort: number } | undefined;
+    if (env.CJP_GATE !== '0') {
+      const scenario = gateScenario(plan.repoRoot, env);
+      const httpPort = await anyFreePort('127.0.0.1');
+      const simLog = pino({ level: env.CJP_SIM_LOG_LEVEL ?? 'warn' }, { write: (line: string) => out(`[gate sim] ${pretty(line.trimEnd())}`) });
+      const devices = await startGateDevices({ scenario, dataDir: plan.dataDir, edgeHttpPort: httpPort, logger: simLog });
+      if (startup.signal.aborted) {
+        await devices.close();
+        throw startup.signal.reason;
+      }
+      const configPath = path.join(plan.dataDir, 'launcher', `edge-${GATE_EDGE_ID}.yaml`);
+      const yaml = gateEdgeConfigYaml({
+        site: DEMO_SITE,
+        broker: {
+          url: plan.mqtt.url,
+          username: GATE_EDGE_ID,
+          password: (plan.mqtt.external && env.GATE_EDGE_MQTT_PASSWORD) || GATE_EDGE_PASSWORD,
+          topicPrefix: DEFAULT_TOPIC_PREFIX,
+        },
+        outboxPath: path.join(plan.dataDir, `edge-${GATE_EDGE_ID}`, 'outbox.sqlite'),
+        httpPort,
+        pkiDir: path.join(plan.dataDir, `edge-${GATE_EDGE_ID}`, 'opcua-pki'),
+        gate: devices,
+      });
+      await writeFile(configPath, yaml, { mode: 0o600 });
+      gateEdge = spawnChild(`edge ${GATE_EDGE_ID}`, [plan.edge.entry, '--config', configPath], plan.edge.env, plan.repoRoot);
+      const run = runScenario(scenario, { lanes: devices.scenarioLanes, plc: devices.plc });
+      run.on('truck', (t) =>
+        out(
+          `[gate] truck ${t.n} ${t.plate} ${t.direction === 'in' ? '→' : '←'} ${t.lane}: ${t.grossKg.toLocaleString('en')} kg` +
+            `${t.overload ? ' (overloaded)' : ''}, e-tag ${t.epc}, ${t.containers.length ? t.containers.map((c) => c.number).join(' + ') : 'no container'}`,
+        ),
+      );
+      run.on('fault', (f) => out(`[gate] fault: ${f.device} ${f.fault}`));
+      run.on('error', (err) => out(`[gate] scenario step failed: ${err.message}`));
+      gate = { devices, run };
+      gateInfo = { configPath, httpPort };
+    }
+
+    // 5. the banner
     const info: LaunchInfo = {
       uiUrl: plan.hub.uiUrl,
       httpPort: plan.hub.httpPort,
@@ -174,9 +230,10 @@ export function startLauncher(options: LauncherOptions): Launcher {
       scannerPort: scanner.port,
       scannerSeed: scanner.seed,
       edgeConfigPath: plan.edge.configPath,
+      ...(gateInfo ? { gateEdgeConfigPath: gateInfo.configPath, gateEdgeHttpPort: gateInfo.httpPort } : {}),
       dataDir: plan.dataDir,
     };
-    for (const line of banner(plan, info)) out(line);
+    for (const line of banner(plan, info, gate?.run.clock.speed)) out(line);
     return info;
   };
 
@@ -193,9 +250,12 @@ export function startLauncher(options: LauncherOptions): Launcher {
     get scanner() {
       return scanner;
     },
+    get gate() {
+      return gate;
+    },
     stop: () => shutDown(0),
     kill(signal = 'SIGKILL') {
-      for (const child of [edge, hub]) child?.signal(signal);
+      for (const child of [gateEdge, edge, hub]) child?.signal(signal);
     },
   };
 }
@@ -214,7 +274,24 @@ async function writeEdgeConfig(plan: LaunchPlan, scannerPort: number): Promise<v
   await writeFile(plan.edge.configPath, yaml, { mode: 0o600 });
 }
 
-function banner(plan: LaunchPlan, info: LaunchInfo): string[] {
+/** The gate's scenario: CJP_SCENARIO or the demo file; CJP_SCENARIO_SPEED overrides its speed. */
+function gateScenario(repoRoot: string, env: NodeJS.ProcessEnv): Scenario {
+  const file = env.CJP_SCENARIO ? path.resolve(env.CJP_SCENARIO) : path.join(repoRoot, 'simulators', 'scenarios', 'demo-gate.yaml');
+  let scenario: Scenario;
+  try {
+    scenario = loadScenario(file);
+  } catch (err) {
+    throw new LaunchError((err as Error).message);
+  }
+  if (env.CJP_SCENARIO_SPEED) {
+    const speed = Number(env.CJP_SCENARIO_SPEED);
+    if (!(speed > 0 && speed <= 1000)) throw new LaunchError(`CJP_SCENARIO_SPEED="${env.CJP_SCENARIO_SPEED}" must be a number in (0, 1000]`);
+    scenario = { ...scenario, speed };
+  }
+  return scenario;
+}
+
+function banner(plan: LaunchPlan, info: LaunchInfo, gateSpeed?: number): string[] {
   const rule = '─'.repeat(72);
   const mqtt = plan.mqtt.external
     ? `${plan.mqtt.url} (your broker, MQTT_URL)`
@@ -227,6 +304,13 @@ function banner(plan: LaunchPlan, info: LaunchInfo): string[] {
     `            password: ${DEMO_PASSWORD}`,
     `  MQTT      ${mqtt}`,
     `  scanner   tcp://127.0.0.1:${info.scannerPort} → edge ${DEMO_EDGE_ID} (${plan.scanRatePerSec} scan/s; CJP_SIM_SCAN_RATE to change)`,
+    ...(info.gateEdgeConfigPath
+      ? [
+          `  gate      2 lanes (weighbridge, e-tag reader, plate/container camera, barrier, LED) → edge ${GATE_EDGE_ID}`,
+          `            trucks from the scenario${gateSpeed && gateSpeed !== 1 ? ` at ${gateSpeed}× speed` : ''} (CJP_SCENARIO, CJP_SCENARIO_SPEED; CJP_GATE=0 to leave out)`,
+          `  devices   ${info.uiUrl}/#/devices`,
+        ]
+      : []),
     `  data      ${plan.dataDir}`,
     '  Ctrl-C to stop',
     rule,
