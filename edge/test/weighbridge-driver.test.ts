@@ -215,6 +215,8 @@ describe('weighbridge device', () => {
     expect(weightDataSchema.safeParse(readings[0]?.data).success).toBe(true);
     expect(dev.live()).toEqual({ grossKg: '31250', stable: true, overload: false, at: '2026-11-27T08:00:00.000Z' });
     expect(dev.health()).toMatchObject({ readings: 1, errors: 0, lastReadingAt: '2026-11-27T08:00:00.000Z' });
+    // the live value reaches the status (and the agent's live topic) too
+    expect(dev.health().live).toEqual({ grossKg: '31250', stable: true, overload: false });
   });
 
   it('counts bad-check and lb frames as errors without events, warning at most once per 10 s with a count', async () => {

@@ -31,7 +31,7 @@ const WARN_EVERY_MS = 10_000;
  * and one when the scale returns to zero, never one per frame.
  *
  * Emission rules: WeightEmitter (weight-emitter.ts), shared with the OPC UA weighbridge. The live
- * value shows an overload.
+ * value (health().live, published by the agent at a throttled rate) shows an overload.
  */
 export class WeighbridgeDevice implements Device {
   readonly driver = 'weighbridge';
@@ -117,7 +117,13 @@ export class WeighbridgeDevice implements Device {
       return;
     }
     const ts = now.toISOString();
+    const prev = this.latest;
     this.latest = { grossKg: kg.grossKg ?? kg.netKg ?? null, stable: kg.stable, overload: kg.overload, at: ts };
+    // Screens get the weight as it moves (the agent throttles what it publishes); unchanged frames cost nothing.
+    if (prev.grossKg !== this.latest.grossKg || prev.stable !== this.latest.stable || prev.overload !== this.latest.overload) {
+      this.tracker.setLive({ grossKg: this.latest.grossKg, stable: this.latest.stable, overload: this.latest.overload });
+      this.ctx.onLive?.();
+    }
     this.emitter.push(kg, ts, this.division === null ? null : toKg(this.division, raw.unit));
   }
 
