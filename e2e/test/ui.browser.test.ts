@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEdgeConfig, startEdgeAgent, type EdgeAgent } from '@cjp/edge';
-import { startScannerSimulator, type ScannerSimulator } from '@cjp/simulators';
+import { startScannerSimulator, startWeighbridgeSimulator, type ScannerSimulator, type WeighbridgeSimulator } from '@cjp/simulators';
+import { startPlcSimulator, type BarrierCommandEvent, type PlcSimulator } from '@cjp/simulators/plc';
 import { startTestHub, waitFor, type TestHub } from '../../test-support/hub.js';
 import { REPO, TMP } from '../../test-support/paths.js';
 
@@ -12,14 +13,33 @@ const UI_DIR = join(REPO, 'wms-ui', 'dist');
 const SHOTS = join(REPO, 'test-results');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/** A new page that records what it fetches from outside localhost and the errors it throws. */
+async function watchedPage(browser: Browser): Promise<{ page: Page; foreign: string[]; problems: string[] }> {
+  const page = await browser.newPage({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
+  const foreign: string[] = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (!['127.0.0.1', 'localhost'].includes(u.hostname) && u.protocol !== 'data:' && u.protocol !== 'blob:') foreign.push(r.url());
+  });
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  return { page, foreign, problems };
+}
+
 // A person's view: headless Chromium signs in to the UI the hub serves and watches a simulated scan
-// arrive; the map shows the bonded center on the offline basemap; nothing is fetched from the web.
+// arrive; the map shows the bonded center on the offline basemap; a gate officer watches the gate
+// lane's devices live and commands the barrier and the LED; nothing is fetched from the web.
 describe('web UI in Chromium', () => {
   let hub: TestHub;
   let sim: ScannerSimulator;
   let edge: EdgeAgent;
+  let scale: WeighbridgeSimulator;
+  let plc: PlcSimulator;
+  let gate: EdgeAgent;
   let browser: Browser;
+  const plcCommands: BarrierCommandEvent[] = [];
   const dir = mkdtempSync(join(TMP, 'ui-'));
+  const gateDir = mkdtempSync(join(TMP, 'ui-gate-'));
 
   beforeAll(async () => {
     if (!existsSync(join(UI_DIR, 'index.html'))) throw new Error(`the UI is not built (${UI_DIR}): run npm run build first`);
@@ -40,6 +60,41 @@ describe('web UI in Chromium', () => {
       ),
       { logger: pino({ level: 'silent' }) },
     );
+
+    // The gate lane: a Toledo indicator behind a serial device server and the lane PLC (OPC UA),
+    // both read by the gate edge.
+    scale = await startWeighbridgeSimulator({ format: 'toledo', port: 0, trucks: [], framesPerSec: 10 });
+    plc = await startPlcSimulator({ port: 0, lanes: ['gate-in-1'], pkiDir: join(gateDir, 'plc-pki'), barrierTravelMs: 200, logger: pino({ level: 'silent' }) });
+    plc.on('barrier-command', (c) => plcCommands.push(c));
+    const endpoint = { url: plc.endpointUrl, securityMode: 'None', securityPolicy: 'None', reconnectBaseMs: 100, reconnectMaxMs: 500 };
+    gate = await startEdgeAgent(
+      parseEdgeConfig(
+        {
+          site: 'cjp',
+          edgeId: 'gate-1',
+          broker: { url: hub.mqttUrl, password: 'demo-edge-gate-1' },
+          outbox: { path: 'outbox.sqlite' },
+          liveIntervalMs: 100,
+          devices: [
+            { id: 'weighbridge-in-1', driver: 'weighbridge', format: 'toledo', transport: `tcp://127.0.0.1:${scale.port}`, reconnectBaseMs: 100, reconnectMaxMs: 500 },
+            {
+              id: 'barrier-in-1',
+              driver: 'opcua-barrier',
+              endpoint,
+              state: 'ns=1;s=gate-in-1.Barrier.State',
+              objectId: 'ns=1;s=gate-in-1.Barrier',
+              openMethod: 'ns=1;s=gate-in-1.Barrier.Open',
+              closeMethod: 'ns=1;s=gate-in-1.Barrier.Close',
+            },
+            { id: 'led-in-1', driver: 'opcua-led', endpoint, textNode: 'ns=1;s=gate-in-1.Led.Text' },
+          ],
+        },
+        gateDir,
+      ),
+      { logger: pino({ level: 'silent' }) },
+    );
+    await waitFor(() => gate.health().devices.every((d) => d.state === 'connected'), 'gate-1 devices connected', 60_000);
+
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
@@ -48,21 +103,18 @@ describe('web UI in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
+    await gate?.close();
+    await plc?.stop();
+    await scale?.close();
     await edge?.close();
     await sim?.close();
     await hub?.dispose();
     rmSync(dir, { recursive: true, force: true });
+    rmSync(gateDir, { recursive: true, force: true });
   });
 
   it('signs in, sees simulated scans arrive live, and shows the map offline', async () => {
-    const page = await browser.newPage({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
-    const foreign: string[] = [];
-    page.on('request', (r) => {
-      const u = new URL(r.url());
-      if (!['127.0.0.1', 'localhost'].includes(u.hostname) && u.protocol !== 'data:' && u.protocol !== 'blob:') foreign.push(r.url());
-    });
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(e.message));
+    const { page, foreign, problems } = await watchedPage(browser);
 
     await page.goto(hub.url);
     // 1. a wrong password is refused with a visible message
@@ -96,6 +148,52 @@ describe('web UI in Chromium', () => {
     await page.locator('[data-testid="map"] .leaflet-marker-icon').first().waitFor();
     await page.screenshot({ path: join(SHOTS, 'map.png') });
 
+    expect(foreign).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it('shows a gate officer the gate lane live: the weight on the scale, the barrier opening on a click, text sent to the LED', async () => {
+    const { page, foreign, problems } = await watchedPage(browser);
+    await page.goto(hub.url);
+    await page.getByTestId('login-username').fill('gate_officer');
+    await page.getByTestId('login-password').fill('cjp-demo');
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('nav-devices').click();
+    await page.getByTestId('devices-page').waitFor();
+
+    const card = (deviceId: string) => page.getByTestId(`device-card-gate-1-${deviceId}`);
+    const scaleCard = card('weighbridge-in-1');
+    const barrierCard = card('barrier-in-1');
+    const ledCard = card('led-in-1');
+    for (const c of [scaleCard, barrierCard, ledCard]) {
+      await expect.poll(() => c.getByTestId('device-state').getAttribute('data-state'), { timeout: 20_000 }).toBe('connected');
+    }
+
+    // 1. a truck drives onto the scale and stands there: its weight, digit for digit, grouped as in zh-CN
+    scale.playTruck({ gross: 31250, riseFrames: 10, stableFrames: 3000, fallFrames: 10, zeroFrames: 10 });
+    const weight = scaleCard.getByTestId('device-live-weight');
+    await expect.poll(() => weight.getAttribute('data-value'), { timeout: 20_000 }).toBe('31250');
+    expect(await weight.innerText()).toBe('31,250');
+    await expect.poll(() => scaleCard.getByTestId('weight-stable').getAttribute('data-stable')).toBe('true');
+
+    // 2. the barrier: closed; the officer opens it, the command is answered, the PLC ran it once
+    const barrier = barrierCard.getByTestId('barrier-state');
+    await expect.poll(() => barrier.getAttribute('data-state'), { timeout: 20_000 }).toBe('closed');
+    await barrierCard.getByTestId('cmd-open').click();
+    await expect.poll(() => barrierCard.getByTestId('cmd-status').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
+    await expect.poll(() => barrier.getAttribute('data-state'), { timeout: 20_000 }).toBe('open');
+    expect(plcCommands.filter((c) => c.action === 'open')).toHaveLength(1);
+    expect(plcCommands[0]).toMatchObject({ lane: 'gate-in-1', action: 'open', accepted: true });
+    expect(plc.lane('gate-in-1').barrierState()).toBe('open');
+
+    // 3. the LED: the officer's text reaches the PLC's display and comes back as its live text
+    await ledCard.getByTestId('led-text-input').fill('请通行');
+    await ledCard.getByTestId('cmd-show').click();
+    await expect.poll(() => ledCard.getByTestId('cmd-status').getAttribute('data-state'), { timeout: 30_000 }).toBe('ok');
+    await expect.poll(() => plc.lane('gate-in-1').ledText(), { timeout: 20_000 }).toBe('请通行');
+    await expect.poll(() => ledCard.getByTestId('led-text').innerText(), { timeout: 20_000 }).toBe('请通行');
+
+    await page.screenshot({ path: join(SHOTS, 'devices.png'), fullPage: true });
     expect(foreign).toEqual([]);
     expect(problems).toEqual([]);
   });
