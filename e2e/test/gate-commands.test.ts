@@ -5,14 +5,15 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandDto, DeviceLiveUpdate, EventDto } from '@cjp/contracts';
 import { parseEdgeConfig, startEdgeAgent, type EdgeAgent } from '@cjp/edge';
+import { anyFreePort } from '@cjp/simulators';
 import { startPlcSimulator, type BarrierCommandEvent, type PlcSimulator } from '@cjp/simulators/plc';
 import { login, startTestHub, waitFor, type TestHub } from '../../test-support/hub.js';
 import { TMP } from '../../test-support/paths.js';
 
 /**
  * Commands end to end: an officer's "open" goes hub → broker → gate edge → OPC UA → the simulated
- * PLC, whose barrier opens; its state comes back as io events and live values. The PLC restarts
- * mid-run and the edge recovers without a restart.
+ * PLC, whose barrier opens; its state comes back as io events and live values. The PLC starts
+ * after the edge, restarts mid-run, and the edge recovers without a restart.
  */
 describe('barrier and LED commands through the hub to the simulated PLC (OPC UA)', () => {
   let hub: TestHub;
@@ -49,9 +50,9 @@ describe('barrier and LED commands through the hub to the simulated PLC (OPC UA)
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);
     });
-    plc = await startPlcSimulator({ port: 0, lanes: ['gate-in-1'], pkiDir: join(dir, 'plc-pki'), barrierTravelMs: 200, logger: pino({ level: 'silent' }) });
-    plc.on('barrier-command', (c) => plcCommands.push(c));
-    const endpoint = { url: plc.endpointUrl, securityMode: 'None', securityPolicy: 'None', reconnectBaseMs: 100, reconnectMaxMs: 500 };
+    // The PLC is still off when the edge starts (a gate powering up): the edge must wait for it.
+    const plcPort = await anyFreePort('127.0.0.1');
+    const endpoint = { url: `opc.tcp://127.0.0.1:${plcPort}`, securityMode: 'None', securityPolicy: 'None', reconnectBaseMs: 100, reconnectMaxMs: 500 };
     edge = await startEdgeAgent(
       parseEdgeConfig(
         {
@@ -77,7 +78,10 @@ describe('barrier and LED commands through the hub to the simulated PLC (OPC UA)
       ),
       { logger: pino({ level: 'silent' }) },
     );
-    await waitFor(() => edge.health().devices.every((d) => d.state === 'connected'), 'OPC UA devices connected', 60_000);
+    await waitFor(() => edge.health().devices.every((d) => d.state !== 'connected' && d.errors > 0), 'the edge trying a PLC that is off');
+    plc = await startPlcSimulator({ port: plcPort, lanes: ['gate-in-1'], pkiDir: join(dir, 'plc-pki'), barrierTravelMs: 200, logger: pino({ level: 'silent' }) });
+    plc.on('barrier-command', (c) => plcCommands.push(c));
+    await waitFor(() => edge.health().devices.every((d) => d.state === 'connected'), 'OPC UA devices connected once the PLC is up', 60_000);
     // The hub must have seen the edge online (its status) before it accepts commands for it.
     await waitFor(async () => {
       const r = await fetch(`${hub.url}/api/v1/edges`, { headers: { authorization: `Bearer ${officer}` } });
