@@ -1,47 +1,16 @@
-import { spawn } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { killCliChildren, runCli } from './support/run-cli.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(repoRoot, 'simulators', 'src', 'cli.ts');
-const children: Array<ReturnType<typeof spawn>> = [];
 
 afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  killCliChildren();
 });
 
-function run(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const logs: Array<Record<string, unknown>> = [];
-  let stdout = '';
-  let stderr = '';
-  const waiters: Array<{ msg: string; resolve: (entry: Record<string, unknown>) => void }> = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    stdout += line + '\n';
-    try {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      logs.push(entry);
-      for (const w of waiters.filter((w) => w.msg === entry.msg)) w.resolve(entry);
-    } catch {
-      // --help prints plain text
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  const logged = (msg: string) => {
-    const found = logs.find((e) => e.msg === msg);
-    return found ? Promise.resolve(found) : new Promise<Record<string, unknown>>((resolve) => waiters.push({ msg, resolve }));
-  };
-  return { child, logs, exited, logged, stdout: () => stdout, stderr: () => stderr };
-}
 
 describe('cjp-sim CLI', () => {
   it('runs the scanner until SIGTERM, logging pino JSON', async () => {
-    const sim = run(['scanner', '--port', '0', '--rate', '100', '--seed', '42', '--host', '127.0.0.1', '--garbage', '0']);
+    const sim = runCli(['scanner', '--port', '0', '--rate', '100', '--seed', '42', '--host', '127.0.0.1', '--garbage', '0']);
     const listening = await sim.logged('scanner simulator listening');
     expect(listening).toMatchObject({ level: 30, host: '127.0.0.1', seed: 42, ratePerSec: 100 });
     const port = listening.port as number;
@@ -65,7 +34,7 @@ describe('cjp-sim CLI', () => {
   });
 
   it('runs a Toledo weighbridge indicator whose frames carry valid checksums, until SIGTERM', async () => {
-    const sim = run(['weighbridge', '--port', '0', '--fps', '200', '--seed', '3']);
+    const sim = runCli(['weighbridge', '--port', '0', '--fps', '200', '--seed', '3']);
     const listening = await sim.logged('weighbridge simulator listening');
     expect(listening).toMatchObject({ format: 'toledo', fps: 200, seed: 3 });
     const socket = net.connect(listening.port as number, '127.0.0.1');
@@ -89,28 +58,28 @@ describe('cjp-sim CLI', () => {
   });
 
   it('refuses an unknown weighbridge format', async () => {
-    const sim = run(['weighbridge', '--format', 'keli-d2008']);
+    const sim = runCli(['weighbridge', '--format', 'keli-d2008']);
     expect(await sim.exited).toBe(2);
     expect(sim.stderr()).toContain('--format keli-d2008 is not one of toledo, yaohua-xk3190');
   });
 
   it('stops by itself after --count lines', async () => {
-    const sim = run(['scanner', '--port', '0', '--rate', '1000', '--count', '25', '--emit-without-client', '--garbage', '0']);
+    const sim = runCli(['scanner', '--port', '0', '--rate', '1000', '--count', '25', '--emit-without-client', '--garbage', '0']);
     expect(await sim.exited).toBe(0);
     expect(sim.logs.find((e) => e.msg === 'scanner simulator stopped')).toMatchObject({ reason: 'count reached', emitted: 25, garbage: 0, delivered: 0 });
   });
 
   it('prints usage for --help and refuses bad input', async () => {
-    const help = run(['scanner', '--help']);
+    const help = runCli(['scanner', '--help']);
     expect(await help.exited).toBe(0);
     expect(help.stdout()).toContain('Usage: cjp-sim <command> [options]');
     expect(help.stdout()).toContain('--rate <n>');
 
-    const bad = run(['scanner', '--rate', 'fast']);
+    const bad = runCli(['scanner', '--rate', 'fast']);
     expect(await bad.exited).toBe(2);
     expect(bad.stderr()).toContain('--rate fast is not valid');
 
-    const unknown = run(['printer']);
+    const unknown = runCli(['printer']);
     expect(await unknown.exited).toBe(2);
     expect(unknown.stderr()).toContain('unknown command "printer"');
   });

@@ -1,56 +1,28 @@
 // First: the test's own node-opcua client would otherwise print its diagnostics around vitest's output.
 import { routeOpcuaLogs } from '../src/plc/opcua-log.js';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { OPCUACertificateManager } from 'node-opcua-certificate-manager';
 import { AttributeIds, OPCUAClient, StatusCodes } from 'node-opcua-client';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { killCliChildren, runCli } from './support/run-cli.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(repoRoot, 'simulators', 'src', 'cli.ts');
 const cleanups: Array<() => unknown> = [];
 routeOpcuaLogs(pino({ level: 'silent' }));
 
 afterEach(async () => {
+  killCliChildren();
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function run(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  cleanups.push(() => child.exitCode === null && child.kill('SIGKILL'));
-  const logs: Array<Record<string, unknown>> = [];
-  let stdout = '';
-  let stderr = '';
-  const waiters: Array<{ msg: string; resolve: (entry: Record<string, unknown>) => void }> = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    stdout += line + '\n';
-    try {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      logs.push(entry);
-      for (const w of waiters.filter((w) => w.msg === entry.msg)) w.resolve(entry);
-    } catch {
-      // --help prints plain text
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  const logged = (msg: string) => {
-    const found = logs.find((e) => e.msg === msg);
-    return found ? Promise.resolve(found) : new Promise<Record<string, unknown>>((resolve) => waiters.push({ msg, resolve }));
-  };
-  return { child, exited, logged, stdout: () => stdout, stderr: () => stderr };
-}
 
 describe('cjp-sim plc', () => {
   it('serves the lanes given, logs the endpoint and the commands it takes, and exits cleanly on SIGINT', async () => {
     const pki = mkdtempSync(path.join(tmpdir(), 'cjp-plc-cli-'));
     cleanups.push(() => rmSync(pki, { recursive: true, force: true }));
-    const sim = run(['plc', '--port', '0', '--lanes', 'gate-in-3', '--pki', pki, '--travel-ms', '0', '--security', 'None']);
+    const sim = runCli(['plc', '--port', '0', '--lanes', 'gate-in-3', '--pki', pki, '--travel-ms', '0', '--security', 'None']);
     const listening = await sim.logged('PLC simulator listening');
     expect(listening).toMatchObject({ level: 30, lanes: ['gate-in-3'], security: ['None'] });
     const endpointUrl = listening.endpointUrl as string;
@@ -79,10 +51,10 @@ describe('cjp-sim plc', () => {
   });
 
   it('lists the command in the usage and refuses a security mode it does not know', async () => {
-    const help = run(['plc', '--help']);
+    const help = runCli(['plc', '--help']);
     expect(await help.exited).toBe(0);
     expect(help.stdout()).toContain('Options of "plc"');
-    const bad = run(['plc', '--security', 'Basic128Rsa15']);
+    const bad = runCli(['plc', '--security', 'Basic128Rsa15']);
     expect(await bad.exited).toBe(2);
     expect(bad.stderr()).toContain('--security Basic128Rsa15');
   });

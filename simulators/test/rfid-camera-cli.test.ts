@@ -1,39 +1,17 @@
-import { spawn } from 'node:child_process';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
+import { killCliChildren, runCli } from './support/run-cli.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(repoRoot, 'simulators', 'src', 'cli.ts');
-const children: Array<ReturnType<typeof spawn>> = [];
 const cleanups: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  killCliChildren();
   for (const c of cleanups.splice(0)) await c();
 });
 
-function run(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const logs: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    try {
-      logs.push(JSON.parse(line) as Record<string, unknown>);
-    } catch {
-      // help text
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return { logs, exited, stderr: () => stderr };
-}
 
 describe('cjp-sim rfid', () => {
   it('publishes tags entering the field to the broker and stops after --count', async () => {
@@ -51,7 +29,7 @@ describe('cjp-sim rfid', () => {
     sub.on('message', (_t, p) => messages.push(p.toString()));
     await sub.subscribeAsync('readers/cli-test');
 
-    const sim = run(['rfid', '--broker', url, '--topic', 'readers/cli-test', '--format', 'impinj', '--rate', '600', '--dwell', '300', '--seed', '1', '--count', '2', '--tid']);
+    const sim = runCli(['rfid', '--broker', url, '--topic', 'readers/cli-test', '--format', 'impinj', '--rate', '600', '--dwell', '300', '--seed', '1', '--count', '2', '--tid']);
     expect(await sim.exited).toBe(0);
     expect(sim.logs.find((l) => l.msg === 'rfid reader simulator running')).toMatchObject({ seed: 1, format: 'impinj', tags: 'vehicle' });
     expect(sim.logs.find((l) => l.msg === 'rfid reader simulator stopped')).toMatchObject({ reason: 'count reached', passes: 2, reads: 6, messages: 6 });
@@ -66,7 +44,7 @@ describe('cjp-sim rfid', () => {
   });
 
   it('rejects a bad format with exit code 2', async () => {
-    const sim = run(['rfid', '--format', 'alien']);
+    const sim = runCli(['rfid', '--format', 'alien']);
     expect(await sim.exited).toBe(2);
     expect(sim.stderr()).toContain('--format alien is not one of zebra, impinj');
   });
@@ -89,7 +67,7 @@ describe('cjp-sim camera', () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     });
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/cameras/gate-in-ocr/reads`;
-    const sim = run(['camera', '--url', url, '--token', 'a-long-camera-token-123', '--rate', '600', '--reads', 'both', '--seed', '5', '--count', '3']);
+    const sim = runCli(['camera', '--url', url, '--token', 'a-long-camera-token-123', '--rate', '600', '--reads', 'both', '--seed', '5', '--count', '3']);
     expect(await sim.exited).toBe(0);
     expect(sim.logs.find((l) => l.msg === 'camera simulator stopped')).toMatchObject({ reads: 3, accepted: 3 });
     expect(bodies).toHaveLength(3);
@@ -101,7 +79,7 @@ describe('cjp-sim camera', () => {
   });
 
   it('requires --url and --token', async () => {
-    const sim = run(['camera', '--token', 'x']);
+    const sim = runCli(['camera', '--token', 'x']);
     expect(await sim.exited).toBe(2);
     expect(sim.stderr()).toContain('--url is required');
   });

@@ -1,44 +1,18 @@
-import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { killCliChildren, runCli } from './support/run-cli.js';
 import { socatAvailable } from '../src/index.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const cli = path.join(repoRoot, 'simulators', 'src', 'cli.ts');
 const cleanups: (() => void)[] = [];
 
 afterEach(() => {
+  killCliChildren();
   for (const c of cleanups.splice(0).reverse()) c();
 });
 
-function run(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'weighbridge', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  cleanups.push(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
-  const logs: Array<Record<string, unknown>> = [];
-  const waiters: Array<{ msg: string; resolve: (entry: Record<string, unknown>) => void }> = [];
-  let stderr = '';
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    try {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      logs.push(entry);
-      for (const w of waiters.filter((w) => w.msg === entry.msg)) w.resolve(entry);
-    } catch {
-      // --help prints plain text
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  const logged = (msg: string) => {
-    const found = logs.find((e) => e.msg === msg);
-    return found ? Promise.resolve(found) : new Promise<Record<string, unknown>>((resolve) => waiters.push({ msg, resolve }));
-  };
-  return { child, logs, exited, logged, stderr: () => stderr };
-}
 
 /** Collects bytes from `stream` until `done(bytes)` holds. */
 function collect(stream: NodeJS.ReadableStream, done: (all: Buffer) => boolean): Promise<Buffer> {
@@ -53,7 +27,7 @@ function collect(stream: NodeJS.ReadableStream, done: (all: Buffer) => boolean):
 
 describe('cjp-sim weighbridge', () => {
   it('--format yaohua-eq streams "=" frames over TCP', async () => {
-    const sim = run(['--format', 'yaohua-eq', '--port', '0', '--fps', '200']);
+    const sim = runCli(['weighbridge', '--format', 'yaohua-eq', '--port', '0', '--fps', '200']);
     const listening = await sim.logged('weighbridge simulator listening');
     expect(listening).toMatchObject({ format: 'yaohua-eq', fps: 200, capacity: 60_000, overloadEvery: 0, negative: false, corrupt: 0 });
     const socket = net.connect(listening.port as number, '127.0.0.1');
@@ -65,7 +39,7 @@ describe('cjp-sim weighbridge', () => {
   });
 
   it('--format yaohua-a12e --overload-every 1 sends the overload frame once a truck is over capacity', async () => {
-    const sim = run(['--format', 'yaohua-a12e', '--port', '0', '--fps', '200', '--capacity', '1000', '--overload-every', '1', '--negative', '--corrupt', '0']);
+    const sim = runCli(['weighbridge', '--format', 'yaohua-a12e', '--port', '0', '--fps', '200', '--capacity', '1000', '--overload-every', '1', '--negative', '--corrupt', '0']);
     const listening = await sim.logged('weighbridge simulator listening');
     expect(listening).toMatchObject({ format: 'yaohua-a12e', capacity: 1000, overloadEvery: 1, negative: true });
     const socket = net.connect(listening.port as number, '127.0.0.1');
@@ -77,10 +51,10 @@ describe('cjp-sim weighbridge', () => {
   });
 
   it('refuses bad fault flags', async () => {
-    const bad = run(['--corrupt', '2']);
+    const bad = runCli(['weighbridge', '--corrupt', '2']);
     expect(await bad.exited).toBe(2);
     expect(bad.stderr()).toContain('--corrupt 2 is not valid');
-    const help = run(['--help']);
+    const help = runCli(['weighbridge', '--help']);
     expect(await help.exited).toBe(0);
   });
 
@@ -88,7 +62,7 @@ describe('cjp-sim weighbridge', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cjp-sim-pty-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const link = path.join(dir, 'wb');
-    const sim = run(['--format', 'toledo', '--fps', '200', '--pty', link]);
+    const sim = runCli(['weighbridge', '--format', 'toledo', '--fps', '200', '--pty', link]);
     const listening = await sim.logged('weighbridge simulator listening');
     expect(listening).toMatchObject({ format: 'toledo', port: null, pty: link, edgeTransport: `serial://${link}-edge` });
     const stream = createReadStream(`${link}-edge`);
