@@ -58,7 +58,7 @@ describe('gate devices: RFID readers and a camera through the gate edge to the h
         liveIntervalMs: 100,
         devices: [
           { id: 'rfid-in-1', driver: 'rfid-mqtt', broker: { url: devBroker.url }, topic: 'readers/gate-in-1', format: 'zebra', role: 'vehicle' },
-          { id: 'rfid-dock-1', driver: 'rfid-mqtt', broker: { url: devBroker.url }, topic: 'readers/dock-1', format: 'impinj', role: 'item', dedupeWindowMs: 300 },
+          { id: 'rfid-dock-1', driver: 'rfid-mqtt', broker: { url: devBroker.url }, topic: 'readers/dock-1', format: 'impinj', role: 'item', dedupeWindowMs: 1500 },
           { id: 'cam-in-1', driver: 'camera-http', reads: 'both', token: TOKEN },
         ],
       },
