@@ -73,6 +73,15 @@ describe(name, () => {
               closeMethod: 'ns=1;s=gate-in-1.Barrier.Close',
             },
             { id: 'led-in-1', driver: 'opcua-led', endpoint, textNode: 'ns=1;s=gate-in-1.Led.Text' },
+            {
+              id: 'etag-in-1',
+              driver: 'opcua-rfid',
+              endpoint,
+              lastScanDataNode: 'ns=1;s=gate-in-1.Rfid.LastScanData',
+              antennaNode: 'ns=1;s=gate-in-1.Rfid.Antenna',
+              rssiNode: 'ns=1;s=gate-in-1.Rfid.Rssi',
+              role: 'vehicle',
+            },
           ],
         },
         dir,
@@ -87,7 +96,7 @@ describe(name, () => {
     await waitFor(async () => {
       const r = await fetch(`${hub.url}/api/v1/edges`, { headers: { authorization: `Bearer ${officer}` } });
       const e = ((await r.json()) as { items: Array<{ edgeId: string; online: boolean; status: { devices: unknown[] } | null }> }).items.find((x) => x.edgeId === 'gate-1');
-      return e?.online && (e.status?.devices.length ?? 0) === 2;
+      return e?.online && (e.status?.devices.length ?? 0) === 3;
     }, 'gate-1 online at the hub');
   });
 
@@ -121,6 +130,13 @@ describe(name, () => {
     expect(plc.lane('gate-in-1').ledText()).toBe('青B12345 请通行');
     const bogus = await send('barrier-in-1', { action: 'fly' });
     expect(await final(bogus.id)).toMatchObject({ state: 'failed', error: expect.stringContaining('unknown action') });
+  });
+
+  it('reads a vehicle e-tag from the PLC\'s AutoID-like tags as one rfid event', async () => {
+    const epc = 'E2801160600002084E9A1B2C';
+    plc.lane('gate-in-1').readTag(epc, 2, -52.5);
+    const e = await waitFor(() => events.find((x) => x.kind === 'rfid' && x.data.epc === epc), 'the e-tag at the hub');
+    expect(e).toMatchObject({ deviceId: 'etag-in-1', data: { antenna: 2, rssiDbm: -52.5, role: 'vehicle', source: 'opcua-autoid', count: 1 } });
   });
 
   it('never runs a command that expired before the edge could run it', async () => {

@@ -37,6 +37,9 @@ export class OpcuaRfidDevice extends OpcuaDevice {
   private readonly antennas: Sample[] = [];
   private readonly rssis: Sample[] = [];
   private sweeper: NodeJS.Timeout | null = null;
+  /** scans waiting (briefly) for their antenna/RSSI samples, which may come in the next publish */
+  private waiting: Array<{ epc: string; at: number | null; until: number }> = [];
+  private waitTimer: NodeJS.Timeout | null = null;
   private lastEpc: string | null = null;
 
   constructor(
@@ -47,8 +50,9 @@ export class OpcuaRfidDevice extends OpcuaDevice {
     super(config, ctx, slot);
     // every scan counts: sampling 0 asks the server for each change rather than the latest per interval
     const watches: OpcuaWatch[] = [{ key: 'scan', nodeId: config.lastScanDataNode, trigger: 'StatusValueTimestamp', samplingIntervalMs: 0 }];
-    if (config.antennaNode) watches.push({ key: 'antenna', nodeId: config.antennaNode });
-    if (config.rssiNode) watches.push({ key: 'rssi', nodeId: config.rssiNode });
+    // Sampled like the scan, so a read's three values travel in the same publish as far as the server can.
+    if (config.antennaNode) watches.push({ key: 'antenna', nodeId: config.antennaNode, trigger: 'StatusValueTimestamp', samplingIntervalMs: 0 });
+    if (config.rssiNode) watches.push({ key: 'rssi', nodeId: config.rssiNode, trigger: 'StatusValueTimestamp', samplingIntervalMs: 0 });
     this.watches = watches;
     this.emit = config.role === 'vehicle' ? 'first' : 'window';
     this.dedupe = new RfidDedupe({
@@ -74,6 +78,9 @@ export class OpcuaRfidDevice extends OpcuaDevice {
   protected override onClose(): void {
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = null;
+    this.settle(true);
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.waitTimer = null;
     this.dedupe.flush(); // open presences are emitted (window) rather than lost
   }
 
@@ -104,6 +111,32 @@ export class OpcuaRfidDevice extends OpcuaDevice {
       history.push({ value, at });
       if (history.length > HISTORY) history.shift();
     }
+    const wait = 2 * this.config.endpoint.publishingIntervalMs;
+    for (const s of scans) this.waiting.push({ ...s, until: Date.now() + wait });
+    this.settle(false);
+  }
+
+  /**
+   * Sees the waiting scans whose antenna/RSSI samples (same source timestamp) have arrived, and
+   * — when `force` or after two publishing intervals — the others with the latest values known.
+   */
+  private settle(force: boolean): void {
+    const has = (history: readonly Sample[], node: string | undefined, at: number | null) =>
+      node === undefined || at === null || history.some((h) => h.at === at);
+    const now = Date.now();
+    const ready: Array<{ epc: string; at: number | null }> = [];
+    const still: typeof this.waiting = [];
+    for (const w of this.waiting) {
+      if (force || now >= w.until || (has(this.antennas, this.config.antennaNode, w.at) && has(this.rssis, this.config.rssiNode, w.at))) ready.push(w);
+      else still.push(w);
+    }
+    this.waiting = still;
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.waitTimer = still.length ? setTimeout(() => this.settle(false), Math.max(1, Math.min(...still.map((w) => w.until)) - now)) : null;
+    this.see(ready);
+  }
+
+  private see(scans: ReadonlyArray<{ epc: string; at: number | null }>): void {
     for (const s of scans) {
       const antenna = pick(this.antennas, s.at) ?? this.config.antenna;
       if (!Number.isInteger(antenna) || antenna < 0 || antenna > 255) {
