@@ -6,5 +6,6 @@ export * from './mqtt/topics.js';
 export * from './mqtt/messages.js';
 export * from './http/events.js';
 export * from './http/commands.js';
+export * from './http/gate.js';
 export * from './realtime/events.js';
 export * from './codes/index.js';

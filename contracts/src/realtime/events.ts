@@ -1,5 +1,6 @@
 import type { CommandDto } from '../http/commands.js';
 import type { EventDto } from '../http/events.js';
+import type { Note, Passage } from '../http/gate.js';
 import type { LiveValues, StatusMessage } from '../mqtt/messages.js';
 
 /** socket.io namespaces, one per concern (DESIGN.md, REST). */
@@ -40,3 +41,17 @@ export interface DevicesServerToClient {
 }
 /** Client → server events of `/devices`: none yet. */
 export type DevicesClientToServer = Record<string, never>;
+
+/** Event names of the `/gate` namespace (center staff: operator, gate officer, manager, customs, admin). */
+export const GATE_EVENTS = {
+  /** a passage opened, gained a reading, was decided, resolved or closed; sent for every open and held passage on join */
+  passage: 'passage:updated',
+  /** a release note changed status (approved, passed, held, cancelled …) */
+  note: 'note:updated',
+} as const;
+
+export interface GateServerToClient {
+  'passage:updated': (passage: Passage) => void;
+  'note:updated': (note: Note) => void;
+}
+export type GateClientToServer = Record<string, never>;
