@@ -58,6 +58,26 @@ export const hubConfigSchema = z.object({
       sessionTtlS: z.coerce.number().int().min(60).default(12 * 3600), // 12 hours
     })
     .prefault({}),
+  /**
+   * The customs gate's rules. No official weight tolerance is known (customs.md §3.3: ask Xining
+   * Customs for the value used at Caojiapu); these defaults are a starting point, not a regulation.
+   */
+  gate: z
+    .object({
+      tolerance: z
+        .object({
+          loaded: z.object({ absKg: z.coerce.number().nonnegative().default(500), pct: z.coerce.number().nonnegative().max(100).default(3) }).prefault({}),
+          empty: z.object({ absKg: z.coerce.number().nonnegative().default(300), pct: z.coerce.number().nonnegative().max(100).default(2) }).prefault({}),
+        })
+        .prefault({}),
+      containerWaitMs: z.coerce.number().int().nonnegative().default(3000),
+      collectTimeoutMs: z.coerce.number().int().positive().default(60_000),
+      leaveTimeoutMs: z.coerce.number().int().positive().default(180_000),
+      staleAfterMs: z.coerce.number().int().positive().default(120_000),
+      requirePlate: bool.default(false),
+      passText: z.string().max(64).default('放行 {plate}'),
+    })
+    .prefault({}),
   /** demo mode seeds one user per role (password "cjp-demo") and the demo edges wh-1 and gate-1 */
   demo: bool.default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -93,6 +113,13 @@ const ENV_MAP: Record<string, string> = {
   INGEST_MAX_QUEUE: 'ingest.maxQueue',
   SESSION_TTL_S: 'auth.sessionTtlS',
   HUB_DEMO: 'demo',
+  GATE_TOLERANCE_LOADED_KG: 'gate.tolerance.loaded.absKg',
+  GATE_TOLERANCE_LOADED_PCT: 'gate.tolerance.loaded.pct',
+  GATE_TOLERANCE_EMPTY_KG: 'gate.tolerance.empty.absKg',
+  GATE_TOLERANCE_EMPTY_PCT: 'gate.tolerance.empty.pct',
+  GATE_CONTAINER_WAIT_MS: 'gate.containerWaitMs',
+  GATE_COLLECT_TIMEOUT_MS: 'gate.collectTimeoutMs',
+  GATE_REQUIRE_PLATE: 'gate.requirePlate',
   LOG_LEVEL: 'logLevel',
   MAP_TILE_URL: 'map.tileUrl',
   MAP_TILE_ATTRIBUTION: 'map.tileAttribution',

@@ -12,6 +12,9 @@ import { createMetrics, type HubMetrics } from './metrics.js';
 import { CommandService } from './modules/devices/commands.js';
 import { IngestPipeline } from './modules/devices/ingest.js';
 import { DevicesService } from './modules/devices/service.js';
+import { NoteService } from './modules/gate/notes.js';
+import { GateRegistry } from './modules/gate/registry.js';
+import { GateService, type Clock } from './modules/gate/service.js';
 import { IdentityService } from './modules/identity/service.js';
 import { randomSecret } from './modules/identity/passwords.js';
 import { createRealtime, type Realtime } from './realtime/realtime.js';
@@ -30,6 +33,9 @@ export interface Hub {
   identity: IdentityService;
   devices: DevicesService;
   ingest: IngestPipeline;
+  gate: GateService;
+  notes: NoteService;
+  gateRegistry: GateRegistry;
   metrics: HubMetrics;
   logger: Logger;
   /** graceful: stop intake, store what was received, close broker, HTTP and database */
@@ -40,6 +46,8 @@ export interface StartHubOptions {
   logger?: Logger;
   /** an opened database (tests share templates); closed by hub.close() */
   db?: Db;
+  /** the gate's clock (tests) */
+  clock?: Clock;
 }
 
 /** Starts the whole hub: database and migrations, broker, ingest, HTTP API, realtime. */
@@ -62,6 +70,9 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       await identity.seedDemo();
       logger.warn('demo mode: demo users (password "cjp-demo") and the demo edges wh-1 and gate-1 exist; never use demo mode in production');
     }
+    const gateRegistry = new GateRegistry(db);
+    const notes = new NoteService(db);
+    if (config.demo) await gateRegistry.seedDemo();
     await devices.markAllOffline();
 
     let realtime: Realtime | null = null;
@@ -75,11 +86,28 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       },
       logger.child({ part: 'commands' }),
     );
+    const gate = new GateService(
+      db,
+      gateRegistry,
+      notes,
+      config.gate,
+      {
+        sendCommand: (edgeId, deviceId, req, by) => commands.send(edgeId, deviceId, req, by),
+        onPassage: (p) => realtime?.publishPassage(p),
+        onNote: (n) => realtime?.publishNote(n),
+        onNotePassed: (e) => logger.info({ note: e.passportNo, vehicle: e.vehicleNo, complete: e.complete, rltNos: e.rltNos }, 'gate: release note passed'),
+      },
+      logger.child({ part: 'gate' }),
+      opts.clock,
+    );
     const ingest = new IngestPipeline(
       db,
       {
         publishAck: (siteId, edgeId, seq) => link?.publishAck(siteId, edgeId, seq),
-        onAccepted: (events) => realtime?.publishEvents(events),
+        onAccepted: (events) => {
+          realtime?.publishEvents(events);
+          gate.kick();
+        },
         onStatus: ({ edgeId, siteId, status }) => realtime?.publishEdgeStatus({ edgeId, siteId, online: status.state === 'online', status }),
         applyCommandAck: (sql, edgeId, ack, at) => commands.applyAck(sql, edgeId, ack, at),
         onCommands: (answered) => answered.forEach((c) => realtime?.publishCommand(c)),
@@ -154,6 +182,10 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       identity,
       devices,
       commands,
+      gate,
+      notes,
+      gateRegistry,
+      onNote: (n) => realtime?.publishNote(n),
       metrics,
       health: async () => {
         const checks: Record<string, string> = {};
@@ -165,12 +197,15 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
         }
         checks.broker = hubLink.connected() ? 'up' : 'down';
         checks.ingest = ingest.lastError ? `failing: ${ingest.lastError}` : 'ok';
+        checks.gate = gate.lastError ? `failing: ${gate.lastError}` : 'ok';
         return { ready: checks.db === 'up' && checks.broker === 'up', checks };
       },
     });
-    realtime = createRealtime(app.server, { identity, devices, logger: logger.child({ part: 'realtime' }) });
+    realtime = createRealtime(app.server, { identity, devices, currentPassages: () => gate.current(), logger: logger.child({ part: 'realtime' }) });
     commands.startSweeper();
     cleanups.push(async () => commands.stop());
+    await gate.start();
+    cleanups.push(() => gate.stop());
     const rt = realtime;
     cleanups.splice(1, 0, async () => {
       // HTTP goes after intake stopped and the queue drained (cleanups run in reverse).
@@ -193,6 +228,9 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       identity,
       devices,
       ingest,
+      gate,
+      notes,
+      gateRegistry,
       metrics,
       logger,
       close: () => (closing ??= closeAll()),

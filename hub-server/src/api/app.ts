@@ -12,16 +12,20 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { HubError, SESSION_COOKIE, type Role } from '@cjp/contracts';
+import { HubError, SESSION_COOKIE, type Note, type Role } from '@cjp/contracts';
 import type { HubConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { HubMetrics } from '../metrics.js';
 import type { CommandService } from '../modules/devices/commands.js';
 import type { DevicesService } from '../modules/devices/service.js';
+import type { NoteService } from '../modules/gate/notes.js';
+import type { GateRegistry } from '../modules/gate/registry.js';
+import type { GateService } from '../modules/gate/service.js';
 import type { IdentityService, Principal } from '../modules/identity/service.js';
 import { authRoutes } from './routes/auth.js';
 import { commandRoutes } from './routes/commands.js';
 import { deviceRoutes } from './routes/devices.js';
+import { gateRoutes } from './routes/gate.js';
 import { uiConfigRoutes } from './routes/ui-config.js';
 
 declare module 'fastify' {
@@ -42,6 +46,11 @@ export interface AppDeps {
   identity: IdentityService;
   devices: DevicesService;
   commands: CommandService;
+  gate: GateService;
+  notes: NoteService;
+  gateRegistry: GateRegistry;
+  /** a release note changed through the API (realtime) */
+  onNote(note: Note): void;
   metrics: HubMetrics;
   health(): Promise<{ ready: boolean; checks: Record<string, string> }>;
 }
@@ -121,6 +130,7 @@ export async function createApp(deps: AppDeps) {
   await app.register(authRoutes(deps), { prefix: '/api/v1' });
   await app.register(deviceRoutes(deps), { prefix: '/api/v1' });
   await app.register(commandRoutes(deps), { prefix: '/api/v1' });
+  await app.register(gateRoutes(deps), { prefix: '/api/v1' });
   await app.register(uiConfigRoutes(deps), { prefix: '/api/v1' });
 
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

@@ -11,13 +11,19 @@ import {
   type DevicesServerToClient,
   type EdgeStatusUpdate,
   type EventDto,
+  type GateClientToServer,
+  type GateServerToClient,
+  type Note,
+  type Passage,
   type Role,
+  GATE_EVENTS,
 } from '@cjp/contracts';
 import type { Logger } from '../logger.js';
 import type { DevicesService } from '../modules/devices/service.js';
 import type { IdentityService, Principal } from '../modules/identity/service.js';
 
 const DEVICE_FEED_ROLES: readonly Role[] = ['operator', 'gate_officer', 'dispatcher', 'manager', 'customs', 'admin'];
+const GATE_FEED_ROLES: readonly Role[] = ['operator', 'gate_officer', 'manager', 'customs', 'admin'];
 
 function cookieToken(header: string | undefined): string | null {
   if (!header) return null;
@@ -34,6 +40,8 @@ export interface Realtime {
   publishEdgeStatus(update: EdgeStatusUpdate): void;
   publishLive(update: DeviceLiveUpdate): void;
   publishCommand(command: CommandDto): void;
+  publishPassage(passage: Passage): void;
+  publishNote(note: Note): void;
   close(): Promise<void>;
 }
 
@@ -41,7 +49,10 @@ export interface Realtime {
  * socket.io on the hub's HTTP server. Every namespace demands a session (handshake auth.token or
  * the session cookie); the device feed is for center staff only.
  */
-export function createRealtime(http: HttpServer, deps: { identity: IdentityService; devices: DevicesService; logger: Logger }): Realtime {
+export function createRealtime(
+  http: HttpServer,
+  deps: { identity: IdentityService; devices: DevicesService; currentPassages: () => Promise<Passage[]>; logger: Logger },
+): Realtime {
   const io = new Server(http, { path: '/socket.io', serveClient: false });
   const authenticate = (roles: readonly Role[] | null) => async (socket: Socket, next: (err?: Error) => void) => {
     try {
@@ -50,7 +61,7 @@ export function createRealtime(http: HttpServer, deps: { identity: IdentityServi
       const user = await deps.identity.authenticate(token);
       if (!user) return next(Object.assign(new Error('HUB_ERR_AUTH_REQUIRED'), { data: new HubError('HUB_ERR_AUTH_REQUIRED', 'sign in first').toBody() }));
       if (roles && !roles.includes(user.role))
-        return next(Object.assign(new Error('HUB_ERR_AUTH_FORBIDDEN'), { data: new HubError('HUB_ERR_AUTH_FORBIDDEN', `role "${user.role}" may not follow device events`).toBody() }));
+        return next(Object.assign(new Error('HUB_ERR_AUTH_FORBIDDEN'), { data: new HubError('HUB_ERR_AUTH_FORBIDDEN', `role "${user.role}" may not follow this feed`).toBody() }));
       (socket.data as { user?: Principal }).user = user;
       next();
     } catch (err) {
@@ -73,8 +84,24 @@ export function createRealtime(http: HttpServer, deps: { identity: IdentityServi
       .catch((err: Error) => deps.logger.warn({ err: err.message }, 'realtime: edge snapshot failed'));
   });
 
+  // The gate: passages name vehicles and notes of every enterprise, so center staff only.
+  const gate: Namespace<GateClientToServer, GateServerToClient> = io.of(NAMESPACES.gate);
+  gate.use(authenticate(GATE_FEED_ROLES));
+  gate.on('connection', (socket) => {
+    deps
+      .currentPassages()
+      .then((ps) => ps.forEach((p) => socket.emit(GATE_EVENTS.passage, p)))
+      .catch((err: Error) => deps.logger.warn({ err: err.message }, 'realtime: passage snapshot failed'));
+  });
+
   return {
     io,
+    publishPassage(passage) {
+      gate.emit(GATE_EVENTS.passage, passage);
+    },
+    publishNote(note) {
+      gate.emit(GATE_EVENTS.note, note);
+    },
     publishEvents(events) {
       for (const e of events) devices.emit(DEVICE_EVENTS.accepted, e);
     },
