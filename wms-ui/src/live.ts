@@ -197,12 +197,13 @@ export function startLive(token: string, sessionGone: () => void): void {
       live.conn = navigator.onLine === false ? 'offline' : 'reconnecting';
     }
   });
-  s.on('connect_error', () => {
+  s.on('connect_error', (err) => {
     if (gen !== generation) return;
     if (!s.active) {
-      // refused by the hub's middleware: the session is gone
       live.conn = 'offline';
-      onSessionGone();
+      // refused by the hub's middleware: a role without the device feed (an enterprise user)
+      // stays signed in; anything else means the session is gone
+      if (err.message !== 'HUB_ERR_AUTH_FORBIDDEN') onSessionGone();
     } else {
       // transport failure: socket.io retries by itself
       live.conn = navigator.onLine === false ? 'offline' : 'reconnecting';
