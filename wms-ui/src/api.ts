@@ -3,7 +3,22 @@
  * every failure becomes an `ApiError` whose `message` is fit to show to the user
  * (the hub's own `error.message` when it sent one).
  */
-import type { CommandDto, CommandRequest, EdgeDto, ErrorBody, EventListResponse, LoginRequest, LoginResponse, UserDto } from '@cjp/contracts';
+import type {
+  CommandDto,
+  CommandRequest,
+  EdgeDto,
+  ErrorBody,
+  EventListResponse,
+  GateSettings,
+  Lane,
+  LoginRequest,
+  LoginResponse,
+  Note,
+  Passage,
+  PassageState,
+  ResolveRequest,
+  UserDto,
+} from '@cjp/contracts';
 import { i18n } from './i18n';
 
 const TOKEN_KEY = 'cjp.token';
@@ -20,6 +35,34 @@ export interface UiConfig {
 export interface EdgeListResponse {
   items: EdgeDto[];
 }
+
+/** A filter of `GET /api/v1/gate/passages` (contracts' passageListQuerySchema); `from`/`to` are ISO datetimes. */
+export interface PassageFilter {
+  laneId?: string;
+  state?: PassageState;
+  vehicleNo?: string;
+  containerNo?: string;
+  passportNo?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+}
+
+/**
+ * The query string of `GET /api/v1/gate/passages` (and `.csv`): empty values are left out, so
+ * the same filter gives the same URL for the list and the export.
+ */
+export function passageQueryString(q: PassageFilter): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) {
+    if (v === undefined || v === null || v === '') continue;
+    params.set(k, String(v));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+const GATE = '/api/v1/gate';
 
 export class ApiError extends Error {
   constructor(
@@ -122,4 +165,17 @@ export const api = {
   sendCommand: (edgeId: string, deviceId: string, body: Pick<CommandRequest, 'action' | 'args'>) =>
     request<CommandDto>(`/api/v1/edges/${encodeURIComponent(edgeId)}/devices/${encodeURIComponent(deviceId)}/commands`, { method: 'POST', body }),
   uiConfig: () => request<UiConfig>('/api/v1/ui-config'),
+  gateLanes: () => request<{ items: Lane[] }>(`${GATE}/lanes`),
+  gateSettings: () => request<GateSettings>(`${GATE}/settings`),
+  passages: (q: PassageFilter, signal?: AbortSignal) =>
+    request<{ items: Passage[] }>(`${GATE}/passages${passageQueryString(q)}`, signal ? { signal } : {}),
+  passage: (id: string) => request<Passage>(`${GATE}/passages/${encodeURIComponent(id)}`),
+  resolvePassage: (id: string, body: ResolveRequest) =>
+    request<Passage>(`${GATE}/passages/${encodeURIComponent(id)}/resolve`, { method: 'POST', body }),
+  releaseNote: (passportNo: string) => request<Note>(`${GATE}/release-notes/${encodeURIComponent(passportNo)}`),
 };
+
+/** The CSV export of the passages matching `q` (the session cookie authorises the download). */
+export function passagesCsvUrl(q: PassageFilter): string {
+  return `${GATE}/passages.csv${passageQueryString(q)}`;
+}

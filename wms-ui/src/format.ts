@@ -234,3 +234,18 @@ export function deviceKind(driver: string): DeviceKind {
   if (d.includes('camera')) return 'camera'; // camera-http
   return 'other';
 }
+
+/** Asia/Shanghai keeps UTC+8 all year (no daylight saving time). */
+const SITE_UTC_OFFSET = '+08:00';
+
+/**
+ * A `datetime-local` value ("2026-11-28T08:30" or with seconds), read as the site's wall clock
+ * (Asia/Shanghai, like every time the UI shows), as an ISO datetime with its offset; null when empty
+ * or malformed.
+ */
+export function siteTimeToIso(value: string): string | null {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?$/.exec(value.trim());
+  if (!m) return null;
+  const [, date, hh, mm, ss = '00', frac = ''] = m;
+  return `${date}T${hh}:${mm}:${ss}${frac}${SITE_UTC_OFFSET}`;
+}

@@ -1,8 +1,20 @@
-/** A small hash router: `#/live` (default), `#/devices` and `#/map`. */
+/** A small hash router: `#/live` (default), `#/devices`, `#/gate` and `#/map`. */
 import { ref } from 'vue';
+import type { Role } from '@cjp/contracts';
 
-export const ROUTES = ['live', 'devices', 'map'] as const;
+export const ROUTES = ['live', 'devices', 'gate', 'map'] as const;
 export type RouteName = (typeof ROUTES)[number];
+
+/** Routes shown only to some roles (the hub refuses their API to the others anyway). */
+const ROUTE_ROLES: Partial<Record<RouteName, readonly Role[]>> = {
+  gate: ['operator', 'gate_officer', 'manager', 'customs', 'admin'],
+};
+
+/** May this role open the route? */
+export function routeAllowed(name: RouteName, role: Role | null | undefined): boolean {
+  const roles = ROUTE_ROLES[name];
+  return !roles || (!!role && roles.includes(role));
+}
 
 function parse(hash: string): RouteName {
   const name = hash.replace(/^#\/?/, '').split(/[/?]/)[0] ?? '';
