@@ -10,7 +10,9 @@ import { edgeConfigYaml } from '../src/launcher/edge-config.js';
 import { anyFreePort, findFreePort, isPortFree } from '../src/launcher/free-port.js';
 import { HealthzTimeoutError, waitForHealthz } from '../src/launcher/healthz.js';
 import { chooseMqtt, LaunchError, planLaunch } from '../src/launcher/launch-plan.js';
+import { compareDecision, describeTruck } from '../src/launcher/launcher.js';
 import { prettifyLogLine } from '../src/launcher/log-prettify.js';
+import type { TruckEvent } from '../src/scenario/scenario.js';
 
 const servers: Array<net.Server | http.Server> = [];
 afterEach(async () => {
@@ -193,5 +195,45 @@ describe('edge config', () => {
       outbox: { path: '/repo/data/edge-wh-1/outbox.sqlite' },
       devices: [{ id: 'scanner-1', driver: 'scanner-line', transport: 'tcp://127.0.0.1:40123', suffix: '\r\n' }],
     });
+  });
+});
+
+describe('gate log lines', () => {
+  const truck: TruckEvent = {
+    n: 7,
+    lane: 'gate-in-1',
+    direction: 'in',
+    at: '2026-11-28T08:00:00.000Z',
+    plate: '青B12345',
+    plateRead: true,
+    epc: '35099D0100000012D687A1F0',
+    containers: [{ number: 'CSQU3054383', isoCode: '22G1', position: 'rear' }],
+    grossKg: 36_540,
+    overload: false,
+    case: 'overweight',
+    passportNo: 'Z8601I261128000000000001',
+    expected: 'hold',
+    expectedReason: '重量超差',
+    vehicle: { vehicleNo: '青B12345', vehicleIcNo: '35099D0100000012D687A1F0', vehicleWt: '8600', vehicleFrameWt: '6200', vehicleFrameNo: null },
+    declared: null,
+    cargoKg: 19_500,
+  };
+
+  it('names the truck, its note and case, and what the gate should decide', () => {
+    expect(describeTruck(truck)).toBe(
+      'truck 7 青B12345 → gate-in-1: 36,540 kg, e-tag 35099D0100000012D687A1F0, CSQU3054383; note Z8601I261128000000000001; case overweight → expect hold (重量超差)',
+    );
+    expect(describeTruck({ ...truck, passportNo: null, case: 'noNote', expectedReason: '无核放单', containers: [], direction: 'out', lane: 'gate-out-1', noteVehicle: undefined })).toContain(
+      '← gate-out-1: 36,540 kg, e-tag 35099D0100000012D687A1F0, no container; no note; case noNote',
+    );
+  });
+
+  it("compares the hub's decision with the case", () => {
+    expect(compareDecision(truck, [{ state: 'held', holdReasons: ['重量超差'], passportNo: truck.passportNo }])).toBe('hub held (重量超差), as expected');
+    expect(compareDecision(truck, [{ state: 'released', holdReasons: [], passportNo: truck.passportNo }])).toBe(
+      'hub released on Z8601I261128000000000001, but case overweight expects hold ✗',
+    );
+    expect(compareDecision(truck, [])).toBe('no passage at the hub (expected hold)');
+    expect(compareDecision(truck, [{ state: 'collecting', holdReasons: [], passportNo: null }])).toBe('the hub is still collecting (expected hold)');
   });
 });

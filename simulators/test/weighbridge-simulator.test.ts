@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame, openPtyPair, socatAvailable, startWeighbridgeSimulator, type WeighbridgeSimulator } from '../src/index.js';
+import { encodeFrame, openPtyPair, socatAvailable, startWeighbridgeSimulator, type WeighbridgeSimulator, type WeighbridgeStableEvent } from '../src/index.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -87,6 +87,49 @@ describe('weighbridge simulator', () => {
     await frames(s, s.stats.frames + 3);
     expect(third.bytes().length).toBeGreaterThan(0);
     expect(s.stats.disconnected).toBe(2);
+  });
+
+  it("announces each truck's first stable frame once it is written, with a monotonic timestamp", async () => {
+    const s = await sim({ trucks: [truck, { ...truck, gross: 18_000 }], splitWrites: true });
+    const c = client(s.port!);
+    const events: Array<WeighbridgeStableEvent & { sentIndex: number }> = [];
+    s.on('stable', (e: WeighbridgeStableEvent) => events.push({ ...e, sentIndex: s.sent.length - 1 }));
+    await s.finished;
+    expect(events.map((e) => [e.pass, e.gross, e.outOfRange, e.corrupted])).toEqual([
+      [1, 31250, false, false],
+      [2, 18000, false, false],
+    ]);
+    const sent = s.sent.slice();
+    for (const e of events) {
+      // the frame announced is the pass's first frame at rest, and the one just written
+      const st = sent[e.sentIndex]!;
+      expect(st).toMatchObject({ weight: e.gross, motion: false });
+      expect(sent[e.sentIndex - 1]!.motion).toBe(true);
+      expect(e.clients).toBe(1);
+      expect(typeof e.hrtime).toBe('bigint');
+    }
+    expect(events[1]!.hrtime).toBeGreaterThan(events[0]!.hrtime);
+    // what the client received up to that frame is exactly the frames played until then
+    const upTo = Buffer.concat(sent.slice(0, events[0]!.sentIndex + 1).map((st) => encodeFrame('toledo', st)));
+    await until(() => c.bytes().length >= upTo.length);
+    expect(c.bytes().subarray(0, upTo.length)).toEqual(upTo);
+  });
+
+  it('playTruck() resolves once the pass, empty scale included, has been played', async () => {
+    const s = await sim({ trucks: [] });
+    client(s.port!);
+    const first = s.playTruck(truck);
+    const second = s.playTruck({ ...truck, gross: 18_000 });
+    await first;
+    const frames = truck.riseFrames + truck.stableFrames + truck.fallFrames + truck.zeroFrames;
+    const at = s.sent.length;
+    expect(s.sent.filter((st) => st.weight === 31250 && !st.motion)).toHaveLength(truck.stableFrames);
+    expect(s.sent.some((st) => st.weight === 18_000)).toBe(false);
+    await second;
+    expect(s.sent.length - at).toBeGreaterThanOrEqual(frames);
+    const third = s.playTruck(truck);
+    await s.close();
+    await third; // closing lets a waiting caller go
   });
 
   it('slow(true) sends about one frame per second; slow(false) returns to the normal rate', async () => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { PlcSimulator } from '../plc/plc-simulator.js';
 import { startCameraSimulator, type CameraSimulator } from '../camera/camera-simulator.js';
 import { startDeviceBroker, type DeviceBroker } from '../device-broker.js';
 import { startRfidReaderSimulator, type RfidReaderSimulator } from '../rfid/rfid-reader-simulator.js';
@@ -30,11 +31,25 @@ export interface GateLaneDevices {
 
 export interface GateDevices {
   deviceBroker: DeviceBroker;
-  plc: ScenarioPlc & { endpointUrl: string; close(): Promise<void> };
+  /** `simulator`: its barrier-command and led events (latency figures, tests) */
+  plc: ScenarioPlc & { endpointUrl: string; simulator: PlcSimulator; close(): Promise<void> };
   lanes: GateLaneDevices[];
   /** the scenario's view of the devices */
   scenarioLanes: Record<string, ScenarioLane>;
   close(): Promise<void>;
+}
+
+export interface GateDevicesOptions {
+  scenario: Scenario;
+  dataDir: string;
+  edgeHttpPort: number;
+  logger: Logger;
+  /** every lane's indicator (default: Toledo and Yaohua XK3190 alternating, so both kinds run) */
+  weighbridgeFormat?: WeighbridgeFormat;
+  /** indicator frames per second (default 7, a Toledo's rate) */
+  framesPerSec?: number;
+  /** the barrier's travel time (default 1500 ms) and when it closes by itself after opening (default 20 s) */
+  barrier?: { travelMs?: number; autoCloseMs?: number };
 }
 
 /**
@@ -42,7 +57,7 @@ export interface GateDevices {
  * weighbridge indicator per lane on TCP, one RFID reader per lane on the site's device broker,
  * one plate/container camera per lane posting to the gate edge's HTTP port.
  */
-export async function startGateDevices(opts: { scenario: Scenario; dataDir: string; edgeHttpPort: number; logger: Logger }): Promise<GateDevices> {
+export async function startGateDevices(opts: GateDevicesOptions): Promise<GateDevices> {
   const { scenario, logger } = opts;
   const closers: Array<() => Promise<void> | void> = [];
   const closeAll = async () => {
@@ -57,17 +72,19 @@ export async function startGateDevices(opts: { scenario: Scenario; dataDir: stri
       port: 0,
       lanes: scenario.lanes.map((l) => l.id),
       pkiDir: path.join(opts.dataDir, 'plc-pki'),
-      barrierTravelMs: 1500,
-      autoCloseMs: 20_000,
+      barrierTravelMs: opts.barrier?.travelMs ?? 1500,
+      autoCloseMs: opts.barrier?.autoCloseMs ?? 20_000,
       logger: logger.child({ device: 'plc' }),
     });
     closers.push(() => plcSim.stop());
     const lanes: GateLaneDevices[] = [];
     for (const [i, lane] of scenario.lanes.entries()) {
-      const kind = LANE_KINDS[i % LANE_KINDS.length]!;
+      const laneKind = LANE_KINDS[i % LANE_KINDS.length]!;
+      const kind = { ...laneKind, weighbridge: opts.weighbridgeFormat ?? laneKind.weighbridge };
       const weighbridge = await startWeighbridgeSimulator({
         format: kind.weighbridge,
         port: 0,
+        ...(opts.framesPerSec !== undefined ? { framesPerSec: opts.framesPerSec } : {}),
         trucks: [],
         seed: scenario.seed + i,
         limits: { capacity: 60_000, division: 20 },
@@ -99,7 +116,7 @@ export async function startGateDevices(opts: { scenario: Scenario; dataDir: stri
     }
     return {
       deviceBroker,
-      plc: { endpointUrl: plcSim.endpointUrl, start: () => plcSim.start(), stop: () => plcSim.stop(), close: () => plcSim.stop() },
+      plc: { endpointUrl: plcSim.endpointUrl, simulator: plcSim, start: () => plcSim.start(), stop: () => plcSim.stop(), close: () => plcSim.stop() },
       lanes,
       scenarioLanes: Object.fromEntries(lanes.map((l) => [l.id, { weighbridge: l.weighbridge, rfid: l.rfid, camera: l.camera }])),
       close: closeAll,
@@ -120,11 +137,14 @@ export function gateEdgeConfigYaml(c: {
   httpPort: number;
   pkiDir: string;
   gate: GateDevices;
+  /** the edge's log level (default: the edge's own, info) */
+  logLevel?: string;
 }): string {
   const lines = [
     '# Written by the launcher (simulators/src/launch.ts) at every start; edits are overwritten.',
     `site: ${q(c.site)}`,
     `edgeId: ${q(GATE_EDGE_ID)}`,
+    ...(c.logLevel ? [`logLevel: ${q(c.logLevel)}`] : []),
     `broker: { url: ${q(c.broker.url)}, username: ${q(c.broker.username)}, password: ${q(c.broker.password)}, topicPrefix: ${q(c.broker.topicPrefix)} }`,
     `outbox: { path: ${q(c.outboxPath)} }`,
     `http: { host: "127.0.0.1", port: ${c.httpPort} }`,

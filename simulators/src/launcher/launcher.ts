@@ -3,11 +3,12 @@ import path from 'node:path';
 import { DEFAULT_TOPIC_PREFIX, ROLES } from '@cjp/contracts';
 import { pino } from 'pino';
 import { startScannerSimulator, type ScannerSimulator } from '../scanner/scanner-simulator.js';
-import { loadScenario, runScenario, type Scenario, type ScenarioRun } from '../scenario/scenario.js';
+import { loadScenario, runScenario, type Scenario, type ScenarioRun, type TruckEvent } from '../scenario/scenario.js';
 import { anyFreePort } from './free-port.js';
 import { GATE_EDGE_ID, GATE_EDGE_PASSWORD, gateEdgeConfigYaml, startGateDevices, type GateDevices } from './gate.js';
 import { edgeConfigYaml } from './edge-config.js';
 import { HealthzTimeoutError, waitForHealthz } from './healthz.js';
+import { HubGateClient } from './hub-gate-client.js';
 import { DEMO_EDGE_ID, DEMO_SITE, LaunchError, planLaunch, type LaunchPlan } from './launch-plan.js';
 import { prettifyLogLine } from './log-prettify.js';
 import { spawnManagedChild, type ChildExit, type ManagedChild } from './managed-child.js';
@@ -89,6 +90,7 @@ export function startLauncher(options: LauncherOptions): Launcher {
   let scanner: ScannerSimulator | undefined;
   let gateEdge: ManagedChild | undefined;
   let gate: { devices: GateDevices; run: ScenarioRun } | undefined;
+  let hubClient: HubGateClient | undefined;
   let shutdown: Promise<number> | undefined;
   const startup = new AbortController();
   let resolveExited!: (code: number) => void;
@@ -112,6 +114,7 @@ export function startLauncher(options: LauncherOptions): Launcher {
   const shutDown = (code: number): Promise<number> => {
     shutdown ??= (async () => {
       startup.abort(new Error('shutting down'));
+      hubClient?.close();
       if (gate) {
         await gate.run.stop();
         await gate.devices.close();
@@ -213,13 +216,27 @@ export function startLauncher(options: LauncherOptions): Launcher {
       });
       await writeFile(configPath, yaml, { mode: 0o600 });
       gateEdge = spawnChild(`edge ${GATE_EDGE_ID}`, [...EDGE_NODE_FLAGS, plan.edge.entry, '--config', configPath], plan.edge.env, plan.repoRoot);
-      const run = runScenario(scenario, { lanes: devices.scenarioLanes, plc: devices.plc });
-      run.on('truck', (t) =>
-        out(
-          `[gate] truck ${t.n} ${t.plate} ${t.direction === 'in' ? '→' : '←'} ${t.lane}: ${t.grossKg.toLocaleString('en')} kg` +
-            `${t.overload ? ' (overloaded)' : ''}, e-tag ${t.epc}, ${t.containers.length ? t.containers.map((c) => c.number).join(' + ') : 'no container'}`,
-        ),
-      );
+      // Each truck's paperwork (vehicle, release note, approval) goes to the hub's gate API first.
+      hubClient = new HubGateClient({ url: `http://127.0.0.1:${plan.hub.httpPort}`, log: (line) => out(`[gate] ${line}`) });
+      const client = hubClient;
+      const run = runScenario(scenario, { lanes: devices.scenarioLanes, plc: devices.plc }, { declarer: client });
+      const arrived = new Map<number, number>();
+      run.on('truck', (t) => {
+        arrived.set(t.n, Date.now());
+        out(`[gate] ${describeTruck(t)}`);
+      });
+      // Once a truck left, what did the hub decide? (compared with what its case should give)
+      run.on('passed', (t) => {
+        const since = arrived.get(t.n) ?? Date.now();
+        arrived.delete(t.n);
+        // (a moment later: at a fast scenario speed the scale's zero reading may still be on its way)
+        const check = () =>
+          client
+            .passages({ laneId: t.lane, from: new Date(since - 5_000).toISOString(), limit: 5 })
+            .then((ps) => out(`[gate] truck ${t.n} ${t.plate}: ${compareDecision(t, ps.filter((p) => p.vehicleNo === t.plate || p.vehicleIcNo === t.epc))}`))
+            .catch((err: Error) => out(`[gate] truck ${t.n} ${t.plate}: the hub's decision is not known (${err.message})`));
+        setTimeout(() => void check(), 2_000).unref();
+      });
       run.on('fault', (f) => out(`[gate] fault: ${f.device} ${f.fault}`));
       run.on('error', (err) => out(`[gate] scenario step failed: ${err.message}`));
       gate = { devices, run };
@@ -312,7 +329,8 @@ function banner(plan: LaunchPlan, info: LaunchInfo, gateSpeed?: number): string[
     ...(info.gateEdgeConfigPath
       ? [
           `  gate      2 lanes (weighbridge, e-tag reader, plate/container camera, barrier, LED) → edge ${GATE_EDGE_ID}`,
-          `            trucks from the scenario${gateSpeed && gateSpeed !== 1 ? ` at ${gateSpeed}× speed` : ''} (CJP_SCENARIO, CJP_SCENARIO_SPEED; CJP_GATE=0 to leave out)`,
+          `            trucks from the scenario${gateSpeed && gateSpeed !== 1 ? ` at ${gateSpeed}× speed` : ''}, each with its release note declared at the hub`,
+          `            (CJP_SCENARIO, CJP_SCENARIO_SPEED; CJP_GATE=0 to leave out)`,
           `  devices   ${info.uiUrl}/#/devices`,
         ]
       : []),
@@ -320,6 +338,26 @@ function banner(plan: LaunchPlan, info: LaunchInfo, gateSpeed?: number): string[
     '  Ctrl-C to stop',
     rule,
   ];
+}
+
+/** One log line per truck: lane, weight, tags, containers, and its case with the expected decision. */
+export function describeTruck(t: TruckEvent): string {
+  const boxes = t.containers.length ? t.containers.map((c) => c.number).join(' + ') : 'no container';
+  const note = t.passportNo ? `note ${t.passportNo}${t.noteVehicle ? ` (vehicle ${t.noteVehicle.index} of ${t.noteVehicle.of})` : ''}` : 'no note';
+  return (
+    `truck ${t.n} ${t.plate} ${t.direction === 'in' ? '→' : '←'} ${t.lane}: ${t.grossKg.toLocaleString('en')} kg${t.overload ? ' (overloaded)' : ''}, ` +
+    `e-tag ${t.epc}, ${boxes}; ${note}; case ${t.case} → expect ${t.expected}${t.expectedReason ? ` (${t.expectedReason})` : ''}`
+  );
+}
+
+/** The hub's decision for a truck (its newest passage), and whether it is what the case expects. */
+export function compareDecision(t: TruckEvent, passages: Array<{ state: string; holdReasons: string[]; passportNo: string | null }>): string {
+  const p = passages[0];
+  if (!p) return `no passage at the hub (expected ${t.expected})`;
+  if (p.state === 'collecting') return `the hub is still collecting (expected ${t.expected})`;
+  const outcome = p.state === 'released' ? 'release' : 'hold';
+  const said = outcome === 'release' ? `hub released${p.passportNo ? ` on ${p.passportNo}` : ''}` : `hub held (${p.holdReasons.join(' ') || p.state})`;
+  return `${said}, ${outcome === t.expected ? 'as expected' : `but case ${t.case} expects ${t.expected} ✗`}`;
 }
 
 function describeExit(exit: ChildExit): string {

@@ -55,6 +55,31 @@ export interface WeighbridgeSimulatorStats {
   ptyDropped: number;
 }
 
+/**
+ * The first stable frame of a truck's pass has just been written to every connected client (and
+ * the pty): the moment the indicator reports the truck at rest, for latency figures downstream.
+ */
+export interface WeighbridgeStableEvent {
+  /** 1-based number of the truck pass on this simulator */
+  pass: number;
+  /** the stable weight shown, display units */
+  gross: number;
+  /** the frame was out of range (an overloaded truck) */
+  outOfRange: boolean;
+  /** the frame was sent damaged (corrupt fault): the decoder rejects it */
+  corrupted: boolean;
+  /** TCP clients the frame was written to */
+  clients: number;
+  /** Date.now() after the write */
+  at: number;
+  /** process.hrtime.bigint() after the write */
+  hrtime: bigint;
+}
+
+/**
+ * Events: `frame` (SentFrame) after each frame is written; `stable` (WeighbridgeStableEvent) after
+ * the first stable frame of each truck pass is written; `disconnect` (clients dropped).
+ */
 export interface WeighbridgeSimulator extends EventEmitter {
   /** the TCP port, or null when only a pty is written */
   readonly port: number | null;
@@ -65,8 +90,11 @@ export interface WeighbridgeSimulator extends EventEmitter {
   /** resolves when every truck has been played */
   readonly finished: Promise<void>;
   readonly framesPerSec: number;
-  /** queues a truck after those still to play (a scenario drives the scale this way) */
-  playTruck(pass: TruckPass): void;
+  /**
+   * Queues a truck after those still to play (a scenario drives the scale this way); resolves when
+   * its last frame (of the empty scale after it) was played, or the simulator closed.
+   */
+  playTruck(pass: TruckPass): Promise<void>;
   /** TCP clients connected now */
   readonly clients: number;
   readonly stats: WeighbridgeSimulatorStats;
@@ -111,18 +139,26 @@ export async function startWeighbridgeSimulator<F extends WeighbridgeFormat>(opt
   const sent: SentFrame[] = [];
   const stats: WeighbridgeSimulatorStats = { frames: 0, corrupted: 0, disconnected: 0, ptyDropped: 0 };
   // Trucks to play: the listed ones, then whatever playTruck() adds (a scenario drives it).
-  const queue: TruckPass[] = [...opts.trucks];
+  const queue: Array<{ plan: TruckPass; played?: () => void }> = opts.trucks.map((plan) => ({ plan }));
   let current: Generator<IndicatorState> | null = null;
-  const nextState = (): IndicatorState | null => {
+  // The pass being played: its number, its plan, how many of its frames were played, who waits for it.
+  let pass: { n: number; plan: TruckPass | null; frame: number; played?: (() => void) | undefined } = { n: 0, plan: null, frame: 0 };
+  /** the next state, and whether it is the first stable frame of a pass */
+  const nextState = (): { state: IndicatorState; firstStable: boolean } | null => {
     for (;;) {
       if (current) {
         const n = current.next();
-        if (!n.done) return n.value;
+        if (!n.done) {
+          const i = pass.frame++;
+          return { state: n.value, firstStable: pass.plan !== null && pass.plan.stableFrames > 0 && i === pass.plan.riseFrames };
+        }
         current = null;
+        pass.played?.();
       }
       const t = queue.shift();
       if (!t) return null;
-      current = truckPass(t, decimals, random, opts.limits);
+      pass = { n: pass.n + 1, plan: t.plan, frame: 0, played: t.played };
+      current = truckPass(t.plan, decimals, random, opts.limits);
     }
   };
   let done!: () => void;
@@ -137,7 +173,7 @@ export async function startWeighbridgeSimulator<F extends WeighbridgeFormat>(opt
 
   const tick = () => {
     const next = nextState();
-    const state: SentFrame = next === null ? { weight: 0, decimals, motion: false, outOfRange: false } : { ...next };
+    const state: SentFrame = next === null ? { weight: 0, decimals, motion: false, outOfRange: false } : { ...next.state };
     if (next === null) done();
     let bytes = encodeFrame(opts.format, state, opts.frameOptions);
     if (corruptRatio > 0 && faultRandom() < corruptRatio) {
@@ -160,7 +196,12 @@ export async function startWeighbridgeSimulator<F extends WeighbridgeFormat>(opt
       if (line.queuedBytes + bytes.length <= 4096) for (const p of pieces) line.write(p);
       else stats.ptyDropped++;
     }
+    // Stamped right after the write, before any listener runs.
+    const stable: WeighbridgeStableEvent | null = next?.firstStable
+      ? { pass: pass.n, gross: state.weight, outOfRange: state.outOfRange, corrupted: state.corrupted === true, clients: clients.size, at: Date.now(), hrtime: process.hrtime.bigint() }
+      : null;
     emitter.emit('frame', state);
+    if (stable) emitter.emit('stable', stable);
   };
 
   const schedule = () => {
@@ -205,8 +246,9 @@ export async function startWeighbridgeSimulator<F extends WeighbridgeFormat>(opt
     sent,
     finished,
     framesPerSec: fps,
-    playTruck(pass: TruckPass) {
-      queue.push(pass);
+    playTruck(plan: TruckPass) {
+      if (closed) return Promise.resolve();
+      return new Promise<void>((played) => queue.push({ plan, played }));
     },
     get clients() {
       return clients.size;
@@ -234,6 +276,8 @@ export async function startWeighbridgeSimulator<F extends WeighbridgeFormat>(opt
     async close() {
       closed = true;
       if (timer) clearInterval(timer);
+      pass.played?.();
+      for (const q of queue.splice(0)) q.played?.();
       for (const c of clients) c.destroy();
       await Promise.all([server ? new Promise<void>((r) => server.close(() => r())) : undefined, line?.close()]);
     },
