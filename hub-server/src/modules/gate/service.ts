@@ -55,6 +55,8 @@ interface Rec {
   stableSeenAt: number | null;
   /** hub clock, ms: an officer asked to re-collect; new identity/container reads replace the old */
   recollectAt: number | null;
+  /** a plate, e-tag, container or stable weight was read since the re-collect */
+  freshSinceRecollect: boolean;
   replaced: Set<'plates' | 'etags' | 'containers'>;
 }
 
@@ -148,7 +150,7 @@ export class GateService {
     const now = this.clock.now().getTime();
     for (const r of rows.rows) {
       const p = passageDto(r);
-      const rec: Rec = { p, collectingSince: now, stableSeenAt: p.readings.weights.some((w) => w.trigger === 'stable' && !w.late) ? now : null, recollectAt: null, replaced: new Set() };
+      const rec: Rec = { p, collectingSince: now, stableSeenAt: p.readings.weights.some((w) => w.trigger === 'stable' && !w.late) ? now : null, recollectAt: null, freshSinceRecollect: false, replaced: new Set() };
       (this.openRecs.get(p.laneId) ?? this.openRecs.set(p.laneId, []).get(p.laneId)!).push(rec);
     }
   }
@@ -265,7 +267,7 @@ export class GateService {
         closeReason: null,
         updatedAt: iso(now),
       };
-      const rec: Rec = { p, collectingSince: now, stableSeenAt: null, recollectAt: null, replaced: new Set() };
+      const rec: Rec = { p, collectingSince: now, stableSeenAt: null, recollectAt: null, freshSinceRecollect: false, replaced: new Set() };
       recs.push(rec);
       return rec;
     };
@@ -286,7 +288,13 @@ export class GateService {
           this.attach(r, ev, eventId, tsIso, false);
           close(r, 'left');
         }
-        if (collecting && collecting.stableSeenAt !== null) {
+        if (collecting && collecting.recollectAt !== null) {
+          // Re-collecting, the truck drove off the scale (to weigh again): its old weight no longer counts.
+          for (const x of collecting.p.readings.weights) x.late = true;
+          collecting.stableSeenAt = null;
+          this.attach(collecting, ev, eventId, tsIso, false);
+          touched.add(collecting);
+        } else if (collecting && collecting.stableSeenAt !== null) {
           this.attach(collecting, ev, eventId, tsIso, false);
           await this.evaluate(tx, collecting, pending, touched, true);
           if (collecting.p.state !== 'collecting') close(collecting, 'left');
@@ -358,6 +366,7 @@ export class GateService {
       }
     };
     const d = ev.data;
+    if (r.recollectAt !== null && !late && !(ev.kind === 'weight' && d.trigger === 'zero')) r.freshSinceRecollect = true;
     if (ev.kind === 'plate') {
       replace('plates');
       R.plates.push({ ...base, plate: normPlate(String(d.plate)), confidence: typeof d.confidence === 'number' ? d.confidence : null });
@@ -394,6 +403,8 @@ export class GateService {
     const stable = R.weights.some((w) => !w.late && w.trigger === 'stable');
     const timedOut = now - r.collectingSince >= this.settings.collectTimeoutMs;
     if (!force && !timedOut && !(identified && stable)) return;
+    // After a re-collect the lane must read again before the gate decides (or the time runs out).
+    if (!force && !timedOut && r.recollectAt !== null && !r.freshSinceRecollect) return;
     const result = await this.run(tx, lane, r);
     if (result.matched && r.p.passportNo !== result.matched.passportNo) {
       r.p.passportNo = result.matched.passportNo;
@@ -561,12 +572,17 @@ export class GateService {
           commandIds: [],
         });
         if (action === 'recollect') {
-          // Keep what was read (a late container read now counts); new reads of a kind replace the old.
-          for (const k of ['plates', 'etags', 'containers', 'weights'] as const) for (const x of rec.p.readings[k]) x.late = false;
+          // Keep what was read (a read that came after the hold now counts); new reads of a kind
+          // replace the old. The gate decides again on the next read, or at once if reads came
+          // in after the hold (the officer re-collects to have them count).
+          const R = rec.p.readings;
+          const cameLate = [...R.plates, ...R.etags, ...R.containers].some((x) => x.late) || R.weights.some((w) => w.late && w.trigger === 'stable');
+          for (const k of ['plates', 'etags', 'containers', 'weights'] as const) for (const x of R[k]) x.late = false;
           rec.p.state = 'collecting';
           rec.collectingSince = now.getTime();
           rec.stableSeenAt = rec.p.readings.weights.some((w) => w.trigger === 'stable') ? now.getTime() : null;
           rec.recollectAt = now.getTime();
+          rec.freshSinceRecollect = cameLate;
           rec.replaced.clear();
           if (!rec.p.open) {
             rec.p.open = true;
@@ -605,7 +621,7 @@ export class GateService {
         }
         out = rec.p;
       });
-      // Re-collect may already be decidable (a late read, a note fixed meanwhile).
+      // Re-collect may already be decidable (reads that came after the hold).
       const rec = this.findRec(passageId);
       if (action === 'recollect' && rec) await this.step(async (tx, pending, touched) => this.evaluate(tx, rec, pending, touched, false));
       return structuredClone(out ?? this.findRec(passageId)?.p ?? (await this.get(passageId))!);
@@ -620,7 +636,7 @@ export class GateService {
   private async loadRec(sql: Sql, id: string): Promise<Rec | null> {
     const row = (await sql.query<PassageRow>('select * from gate_passages where passage_id = $1', [id])).rows[0];
     if (!row) return null;
-    return { p: passageDto(row), collectingSince: 0, stableSeenAt: null, recollectAt: null, replaced: new Set() };
+    return { p: passageDto(row), collectingSince: 0, stableSeenAt: null, recollectAt: null, freshSinceRecollect: false, replaced: new Set() };
   }
 
   private async save(sql: Sql, r: Rec): Promise<void> {
