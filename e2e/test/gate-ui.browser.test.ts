@@ -1,32 +1,14 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics, type EventKind } from '@cjp/contracts';
+import { launchChromium, SHOTS, UI_DIR, watchedPage } from '../../test-support/browser.js';
 import { login, startTestHub, type TestHub } from '../../test-support/hub.js';
-import { REPO } from '../../test-support/paths.js';
-
-const UI_DIR = join(REPO, 'wms-ui', 'dist');
-const SHOTS = join(REPO, 'test-results');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const PASSPORT_NO = 'Z8601I261128000000000001';
 const PLATE = '青B12345';
 const LANE = 'gate-in-1';
-
-/** A new page that records what it fetches from outside localhost and the errors it throws. */
-async function watchedPage(browser: Browser): Promise<{ page: Page; foreign: string[]; problems: string[] }> {
-  const page = await browser.newPage({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
-  const foreign: string[] = [];
-  page.on('request', (r) => {
-    const u = new URL(r.url());
-    if (!['127.0.0.1', 'localhost'].includes(u.hostname) && u.protocol !== 'data:' && u.protocol !== 'blob:') foreign.push(r.url());
-  });
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  return { page, foreign, problems };
-}
 
 async function signIn(page: Page, hub: TestHub, username: string): Promise<void> {
   await page.goto(hub.url);
@@ -63,9 +45,6 @@ describe('gate monitor in Chromium', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(join(UI_DIR, 'index.html'))) throw new Error(`the UI is not built (${UI_DIR}): run npm run build first`);
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-    mkdirSync(SHOTS, { recursive: true });
     hub = await startTestHub({ http: { uiDir: UI_DIR } });
 
     // 1. the enterprise declares a release note for one loaded truck (declared total 25,000 kg), customs approves it
@@ -85,10 +64,7 @@ describe('gate monitor in Chromium', () => {
 
     edge = await mqtt.connectAsync(hub.mqttUrl, { username: 'gate-1', password: 'demo-edge-gate-1', reconnectPeriod: 0, connectTimeout: 5000 });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -182,6 +158,17 @@ describe('gate monitor in Chromium', () => {
     expect(await page.getByTestId('nav-gate').count()).toBe(0);
     await page.goto(`${hub.url}/#/gate`);
     await page.getByTestId('gate-forbidden').waitFor();
+    await page.getByTestId('logout').click();
+    await page.getByTestId('login-username').waitFor();
+    // an enterprise user follows neither feed: refused, it stays signed in all the same
+    await signIn(page, hub, 'enterprise');
+    expect(await page.getByTestId('nav-gate').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 15_000 }).toBe('offline');
+    await page.reload();
+    await page.getByTestId('user').waitFor();
+    await expect.poll(() => page.getByTestId('connection').getAttribute('data-state'), { timeout: 15_000 }).toBe('offline');
+    expect(await page.getByTestId('user-role').innerText()).toContain('企业');
+    expect(await page.getByTestId('login-username').count()).toBe(0);
     expect(foreign).toEqual([]);
     expect(problems).toEqual([]);
   });

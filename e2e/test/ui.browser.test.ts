@@ -1,30 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEdgeConfig, startEdgeAgent, type EdgeAgent } from '@cjp/edge';
 import { startScannerSimulator, startWeighbridgeSimulator, type ScannerSimulator, type WeighbridgeSimulator } from '@cjp/simulators';
 import { startPlcSimulator, type BarrierCommandEvent, type PlcSimulator } from '@cjp/simulators/plc';
+import { launchChromium, SHOTS, UI_DIR, watchedPage } from '../../test-support/browser.js';
 import { startTestHub, waitFor, type TestHub } from '../../test-support/hub.js';
-import { REPO, TMP } from '../../test-support/paths.js';
-
-const UI_DIR = join(REPO, 'wms-ui', 'dist');
-const SHOTS = join(REPO, 'test-results');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** A new page that records what it fetches from outside localhost and the errors it throws. */
-async function watchedPage(browser: Browser): Promise<{ page: Page; foreign: string[]; problems: string[] }> {
-  const page = await browser.newPage({ locale: 'zh-CN', viewport: { width: 1280, height: 800 } });
-  const foreign: string[] = [];
-  page.on('request', (r) => {
-    const u = new URL(r.url());
-    if (!['127.0.0.1', 'localhost'].includes(u.hostname) && u.protocol !== 'data:' && u.protocol !== 'blob:') foreign.push(r.url());
-  });
-  const problems: string[] = [];
-  page.on('pageerror', (e) => problems.push(e.message));
-  return { page, foreign, problems };
-}
+import { TMP } from '../../test-support/paths.js';
 
 // A person's view: headless Chromium signs in to the UI the hub serves and watches a simulated scan
 // arrive; the map shows the bonded center on the offline basemap; a gate officer watches the gate
@@ -42,9 +26,6 @@ describe('web UI in Chromium', () => {
   const gateDir = mkdtempSync(join(TMP, 'ui-gate-'));
 
   beforeAll(async () => {
-    if (!existsSync(join(UI_DIR, 'index.html'))) throw new Error(`the UI is not built (${UI_DIR}): run npm run build first`);
-    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-    mkdirSync(SHOTS, { recursive: true });
     hub = await startTestHub({ http: { uiDir: UI_DIR } });
     sim = await startScannerSimulator({ ratePerSec: 4, seed: 7, garbageRatio: 0 });
     edge = await startEdgeAgent(
@@ -95,10 +76,7 @@ describe('web UI in Chromium', () => {
     );
     await waitFor(() => gate.health().devices.every((d) => d.state === 'connected'), 'gate-1 devices connected', 60_000);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
