@@ -61,7 +61,7 @@ export const vehicleInputSchema = z
     vehicleFrameWt: decimalStringSchema.nullable().default(null).describe('trailer tare (车架重), kg'),
     vehicleFrameNo: z.string().max(32).nullable().default(null),
   })
-  .meta({ id: 'GateVehicleInput' });
+  .meta({ id: 'GateVehicleRegistration' });
 export const vehicleSchema = z
   .object({
     vehicleNo: z.string(),
