@@ -49,6 +49,8 @@ export function connectHubLink(opts: HubLinkOptions): HubLink {
   };
 
   client.on('connect', () => {
+    // commands and acks are small and latency-bound (see the embedded broker)
+    (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
     const filters = t.allFromEdges().map((f) => (opts.sharedGroup ? `$share/${opts.sharedGroup}/${f}` : f));
     client.subscribe(filters, { qos: 1 }, (err, granted) => {
       if (err) log.error({ err }, 'hub link: subscribe failed');
