@@ -423,6 +423,11 @@ describe('customs gate (hub, PGlite, embedded broker)', () => {
       expect(r.body.resolutions).toEqual([expect.objectContaining({ action: 'release', by: 'gate_officer', reason: 'scale 2 t high, verified by hand' })]);
       expect(r.body.decisions.at(-1)).toMatchObject({ by: 'gate_officer', trigger: 'officer', outcome: 'release', ledText: '人工放行' });
       await waitFor(() => edge.commandsFor(`barrier-${OUT}`).length === before + 1, 'barrier opened by the officer');
+      // the command log names the officer, not the gate's automatic decision
+      const barrierCmd = edge.commandsFor(`barrier-${OUT}`).at(-1)!;
+      const logged = await api<{ issuedBy: string; action: string }>('gate_officer', 'GET', `/commands/${barrierCmd.id}`);
+      expect(logged.status, JSON.stringify(logged.body)).toBe(200);
+      expect(logged.body).toMatchObject({ action: 'open', issuedBy: 'gate_officer' });
       const after = await getNote(n.passportNo);
       expect(after.status).toBe('passed');
       expect(after.transitions.at(-1)).toMatchObject({ to: 'passed', actor: 'gate_officer', reason: 'scale 2 t high, verified by hand' });

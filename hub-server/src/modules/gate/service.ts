@@ -501,7 +501,8 @@ export class GateService {
     for (const pd of pending) {
       for (const c of pd.commands) {
         try {
-          const cmd = await this.hooks.sendCommand(pd.lane.edgeId, c.deviceId, c.req, 'gate');
+          // An officer's release is theirs, not the gate's: the command log says who opened the barrier.
+          const cmd = await this.hooks.sendCommand(pd.lane.edgeId, c.deviceId, c.req, pd.decision.by);
           pd.decision.commandIds.push(cmd.id);
         } catch (err) {
           this.logger.error({ err: (err as Error).message, passage: pd.rec.p.id, device: c.deviceId }, 'gate: command not sent');
