@@ -95,6 +95,10 @@ describe('gate monitor in Chromium', () => {
     expect(await tile.getByTestId('lane-weight-stable').getAttribute('data-value')).toBe('40000');
     expect(await tile.getByTestId('lane-note').innerText()).toBe(PASSPORT_NO);
     expect(await tile.locator('[data-rule="weight"]').getAttribute('data-result')).toBe('fail');
+    // the rule explains itself in Chinese, with the figures it used (the hub's English is the fallback)
+    const weightRule = await tile.locator('[data-rule="weight"]').innerText();
+    expect(weightRule).toContain('实称 40000 kg');
+    expect(weightRule).toContain('超出允许');
     const passageId = await tile.getAttribute('data-passage-id');
     expect(passageId).toBeTruthy();
 
@@ -129,6 +133,7 @@ describe('gate monitor in Chromium', () => {
     const hold = detail.locator('[data-testid="detail-decision"][data-outcome="hold"]').first();
     expect(await hold.locator('[data-rule="weight"]').getAttribute('data-result')).toBe('fail');
     expect(await hold.locator('[data-rule="weight"]').innerText()).toContain('重量超差');
+    expect(await hold.locator('[data-rule="weight"] [data-testid="detail-rule-text"]').innerText()).toMatch(/实称 40000 kg，申报 25000(\.0+)? kg/);
     expect(await hold.getByTestId('detail-thresholds').innerText()).toContain('tolerance');
     expect(await detail.getByTestId('detail-resolution').first().innerText()).toContain('现场复核');
     await page.screenshot({ path: join(SHOTS, 'gate-detail.png') });

@@ -237,6 +237,8 @@ export type GateRule = z.infer<typeof gateRuleSchema>;
 
 export const ruleOutcomeSchema = z.object({
   rule: gateRuleSchema,
+  /** which case of the rule, e.g. weight "over"; with `data`, a screen explains it in its language (absent in old records) */
+  code: z.string().optional(),
   result: z.enum(['pass', 'fail', 'skip']),
   /** English, for the log and the UI's explanation */
   detail: z.string(),

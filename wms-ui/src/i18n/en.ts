@@ -1,4 +1,4 @@
-import type { Messages } from './zh-CN';
+import type { Messages } from './zh-CN.js';
 
 const en: Messages = {
   app: {
@@ -269,6 +269,68 @@ const en: Messages = {
       next_vehicle: 'next vehicle arrived',
       timeout: 'timed out',
       resolved: 'resolved by an officer',
+    },
+    explain: {
+      noneListed: 'none',
+      io: { I: 'inbound (I)', E: 'outbound (E)' },
+      vehicleKind: { empty: 'empty vehicle', loaded: 'loaded vehicle' },
+      vehicle: {
+        none: 'Neither a plate nor a vehicle e-tag was read',
+        etagUnknown: 'E-tag {epc} is not registered to any vehicle and no plate was read',
+        plateRequired: 'No plate read (e-tag {epc} says {vehicleNo}); this center requires a plate read',
+        plate: 'Plate {vehicleNo} read',
+        etag: 'Identified by e-tag {epc} as {vehicleNo} (no plate read)',
+      },
+      etag_plate: {
+        plates: 'Different plates read: {plates}',
+        otherVehicle: 'Plate {plate} read, but e-tag {epc} belongs to {etagPlate}',
+        expectedOther: 'Plate {plate} is registered with e-tag {expectedEpc}, but {epcs} was read',
+        agree: 'E-tag and plate agree ({plate})',
+        unregistered: 'E-tag {epcs} is not registered; cannot compare it with plate {plate}',
+        noEtag: 'No e-tag read',
+        noPlate: 'No plate read',
+      },
+      note: {
+        none: 'No release note names {vehicle}',
+        noVehicle: 'No vehicle to look a release note up for',
+        found: 'Release note {passportNo} (vehicle {n})',
+      },
+      direction: {
+        noNote: 'No release note',
+        wrong: 'Note direction {ioTypecd} does not match this lane ({lane})',
+        ok: 'Note direction {ioTypecd} matches this lane ({lane})',
+      },
+      note_status: {
+        noNote: 'No release note',
+        ok: 'Status: {status}',
+        wrongDirection: 'Status: {status} (wrong direction)',
+        bad: 'Note {passportNo} is {status}',
+        vehiclePassed: 'Note {passportNo} is {status}; this vehicle already passed at {passTime}',
+      },
+      container_check_digit: {
+        bad: 'Check digit wrong: {numbers}',
+        ok: 'Every container number read passes ISO 6346',
+        none: 'No container read',
+      },
+      containers: {
+        noNote: 'No release note to compare with',
+        extra: 'Read {extra}, not on the note (declared: {declared})',
+        missing: 'Declared {missing} not read',
+        ok: 'Read {read} as declared',
+        noneDeclared: 'No container declared, none read',
+      },
+      weight_stable: {
+        none: 'The weighbridge never reported a stable weight',
+        overload: 'The indicator reported overload ({grossKg} kg)',
+        noGross: 'The stable reading carried no gross weight',
+        ok: 'Stable at {grossKg} kg',
+      },
+      weight: {
+        noNote: 'No release note',
+        noWeight: 'No usable weight',
+        over: 'Weighed {weighedKg} kg, declared {declaredKg} kg: off by {diffKg} kg, beyond ±{toleranceKg} kg ({vehicle}: the larger of {absKg} kg and {pct} %)',
+        within: 'Weighed {weighedKg} kg, declared {declaredKg} kg: off by {diffKg} kg, within ±{toleranceKg} kg ({vehicle}: the larger of {absKg} kg and {pct} %)',
+      },
     },
     noteStatus: {
       applied: 'Applied',

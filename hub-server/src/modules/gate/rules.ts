@@ -97,8 +97,9 @@ function statusReason(c: NoteCandidate): string {
 export function decide(input: DecideInput): DecideResult {
   const { readings, settings, lane } = input;
   const rules: RuleOutcome[] = [];
-  const add = (rule: RuleOutcome['rule'], result: RuleOutcome['result'], detail: string, reasonZh: string | null = null, data: Record<string, unknown> = {}) =>
-    rules.push({ rule, result, detail, reasonZh: result === 'fail' ? reasonZh : null, data });
+  // `code` (with `data`) lets a screen explain the outcome in its own language; `detail` is the log's English.
+  const add = (rule: RuleOutcome['rule'], code: string, result: RuleOutcome['result'], detail: string, reasonZh: string | null = null, data: Record<string, unknown> = {}) =>
+    rules.push({ rule, code, result, detail, reasonZh: result === 'fail' ? reasonZh : null, data });
 
   const plates = distinct(readings.plates.filter((p) => !p.late).map((p) => p.plate));
   const epcs = distinct(readings.etags.filter((e) => !e.late).map((e) => e.epc));
@@ -110,23 +111,24 @@ export function decide(input: DecideInput): DecideResult {
   // 1. vehicle: who is this?
   const vehicleNo = plates[0] ?? epcs.map(plateOfEpc).find((p) => p !== null) ?? null;
   const vehicleIcNo = epcs[0] ?? null;
-  if (!vehicleNo && !vehicleIcNo) add('vehicle', 'fail', 'neither a plate nor a vehicle e-tag was read', REASONS.noVehicle);
-  else if (!vehicleNo) add('vehicle', 'fail', `e-tag ${vehicleIcNo} is not registered to any vehicle and no plate was read`, REASONS.noVehicle, { epc: vehicleIcNo });
-  else if (settings.requirePlate && plates.length === 0) add('vehicle', 'fail', `no plate read (e-tag ${vehicleIcNo} says ${vehicleNo}) and this center requires one`, REASONS.noPlate);
-  else add('vehicle', 'pass', plates.length ? `plate ${vehicleNo} read` : `identified by e-tag ${vehicleIcNo} as ${vehicleNo} (no plate read)`, null, { vehicleNo, epc: vehicleIcNo });
+  if (!vehicleNo && !vehicleIcNo) add('vehicle', 'none', 'fail', 'neither a plate nor a vehicle e-tag was read', REASONS.noVehicle);
+  else if (!vehicleNo) add('vehicle', 'etagUnknown', 'fail', `e-tag ${vehicleIcNo} is not registered to any vehicle and no plate was read`, REASONS.noVehicle, { epc: vehicleIcNo });
+  else if (settings.requirePlate && plates.length === 0)
+    add('vehicle', 'plateRequired', 'fail', `no plate read (e-tag ${vehicleIcNo} says ${vehicleNo}) and this center requires one`, REASONS.noPlate, { epc: vehicleIcNo, vehicleNo });
+  else add('vehicle', plates.length ? 'plate' : 'etag', 'pass', plates.length ? `plate ${vehicleNo} read` : `identified by e-tag ${vehicleIcNo} as ${vehicleNo} (no plate read)`, null, { vehicleNo, epc: vehicleIcNo });
 
   // 2. plate ↔ e-tag
-  if (plates.length > 1) add('etag_plate', 'fail', `different plates read: ${plates.join(', ')}`, REASONS.plateMismatch, { plates });
+  if (plates.length > 1) add('etag_plate', 'plates', 'fail', `different plates read: ${plates.join(', ')}`, REASONS.plateMismatch, { plates });
   else if (plates.length === 1 && epcs.length) {
     const wrong = epcs.map((e) => ({ epc: e, plate: plateOfEpc(e) })).filter((x) => x.plate !== null && x.plate !== plates[0]);
     const expectedEpc = byPlate.get(plates[0]!)?.vehicleIcNo ?? null;
     if (wrong.length)
-      add('etag_plate', 'fail', `plate ${plates[0]} read, but e-tag ${wrong[0]!.epc} belongs to ${wrong[0]!.plate}`, REASONS.plateMismatch, { plate: plates[0], epc: wrong[0]!.epc, etagPlate: wrong[0]!.plate });
+      add('etag_plate', 'otherVehicle', 'fail', `plate ${plates[0]} read, but e-tag ${wrong[0]!.epc} belongs to ${wrong[0]!.plate}`, REASONS.plateMismatch, { plate: plates[0], epc: wrong[0]!.epc, etagPlate: wrong[0]!.plate });
     else if (expectedEpc && !epcs.includes(expectedEpc) && epcs.every((e) => plateOfEpc(e) === null))
-      add('etag_plate', 'fail', `plate ${plates[0]} is registered with e-tag ${expectedEpc}, but ${epcs.join(', ')} was read`, REASONS.plateMismatch, { plate: plates[0], epcs, expectedEpc });
-    else if (epcs.some((e) => plateOfEpc(e) === plates[0])) add('etag_plate', 'pass', `e-tag and plate agree (${plates[0]})`);
-    else add('etag_plate', 'skip', `e-tag ${epcs.join(', ')} is not registered; cannot compare with plate ${plates[0]}`);
-  } else add('etag_plate', 'skip', plates.length ? 'no e-tag read' : 'no plate read');
+      add('etag_plate', 'expectedOther', 'fail', `plate ${plates[0]} is registered with e-tag ${expectedEpc}, but ${epcs.join(', ')} was read`, REASONS.plateMismatch, { plate: plates[0], epcs, expectedEpc });
+    else if (epcs.some((e) => plateOfEpc(e) === plates[0])) add('etag_plate', 'agree', 'pass', `e-tag and plate agree (${plates[0]})`, null, { plate: plates[0] });
+    else add('etag_plate', 'unregistered', 'skip', `e-tag ${epcs.join(', ')} is not registered; cannot compare with plate ${plates[0]}`, null, { epcs, plate: plates[0] });
+  } else add('etag_plate', plates.length ? 'noEtag' : 'noPlate', 'skip', plates.length ? 'no e-tag read' : 'no plate read');
 
   // 3. note, direction, status
   const mine = input.candidates.filter(
@@ -136,49 +138,59 @@ export function decide(input: DecideInput): DecideResult {
   const sameDir = mine.filter((c) => c.ioTypecd === IO_OF[lane.direction]).sort(byRecent);
   const matched = mine.filter((c) => usable(c, lane)).sort(byRecent)[0] ?? sameDir[0] ?? [...mine].sort(byRecent)[0] ?? null;
   if (!matched) {
-    add('note', 'fail', vehicleNo || vehicleIcNo ? `no release note names ${vehicleNo ?? vehicleIcNo}` : 'no vehicle to look a release note up for', REASONS.noNote);
-    add('direction', 'skip', 'no release note');
-    add('note_status', 'skip', 'no release note');
+    if (vehicleNo || vehicleIcNo) add('note', 'none', 'fail', `no release note names ${vehicleNo ?? vehicleIcNo}`, REASONS.noNote, { vehicle: vehicleNo ?? vehicleIcNo });
+    else add('note', 'noVehicle', 'fail', 'no vehicle to look a release note up for', REASONS.noNote);
+    add('direction', 'noNote', 'skip', 'no release note');
+    add('note_status', 'noNote', 'skip', 'no release note');
   } else {
-    add('note', 'pass', `release note ${matched.passportNo} (vehicle ${matched.vehicleIdx + 1})`, null, { passportNo: matched.passportNo, vehicleIdx: matched.vehicleIdx });
+    add('note', 'found', 'pass', `release note ${matched.passportNo} (vehicle ${matched.vehicleIdx + 1})`, null, {
+      passportNo: matched.passportNo,
+      vehicleIdx: matched.vehicleIdx,
+      n: matched.vehicleIdx + 1,
+    });
     if (matched.ioTypecd !== IO_OF[lane.direction])
-      add('direction', 'fail', `note ${matched.passportNo} is for ioTypecd ${matched.ioTypecd}, lane ${lane.id} is ${lane.direction} (${IO_OF[lane.direction]})`, REASONS.direction, {
+      add('direction', 'wrong', 'fail', `note ${matched.passportNo} is for ioTypecd ${matched.ioTypecd}, lane ${lane.id} is ${lane.direction} (${IO_OF[lane.direction]})`, REASONS.direction, {
         ioTypecd: matched.ioTypecd,
         lane: lane.direction,
       });
-    else add('direction', 'pass', `ioTypecd ${matched.ioTypecd} matches lane direction ${lane.direction}`);
-    if (matched.ioTypecd === IO_OF[lane.direction] && usable(matched, lane)) add('note_status', 'pass', `status ${matched.status}`);
-    else if (matched.ioTypecd !== IO_OF[lane.direction]) add('note_status', 'skip', `status ${matched.status} (wrong direction)`);
+    else add('direction', 'ok', 'pass', `ioTypecd ${matched.ioTypecd} matches lane direction ${lane.direction}`, null, { ioTypecd: matched.ioTypecd, lane: lane.direction });
+    if (matched.ioTypecd === IO_OF[lane.direction] && usable(matched, lane)) add('note_status', 'ok', 'pass', `status ${matched.status}`, null, { status: matched.status });
+    else if (matched.ioTypecd !== IO_OF[lane.direction]) add('note_status', 'wrongDirection', 'skip', `status ${matched.status} (wrong direction)`, null, { status: matched.status });
     else
-      add('note_status', 'fail', `note ${matched.passportNo} is ${matched.status}${matched.vehicle.passTime ? `, vehicle passed at ${matched.vehicle.passTime}` : ''}`, statusReason(matched), {
-        status: matched.status,
-      });
+      add(
+        'note_status',
+        matched.vehicle.passTime ? 'vehiclePassed' : 'bad',
+        'fail',
+        `note ${matched.passportNo} is ${matched.status}${matched.vehicle.passTime ? `, vehicle passed at ${matched.vehicle.passTime}` : ''}`,
+        statusReason(matched),
+        { status: matched.status, passportNo: matched.passportNo, passTime: matched.vehicle.passTime },
+      );
   }
 
   // 4. containers: check digits, then declared vs read
   const reads = readings.containers.filter((c) => !c.late);
   const bad = reads.filter((c) => !c.checkDigitValid);
-  if (bad.length) add('container_check_digit', 'fail', `check digit wrong: ${distinct(bad.map((c) => c.number)).join(', ')}`, REASONS.checkDigit, { numbers: distinct(bad.map((c) => c.number)) });
-  else add('container_check_digit', reads.length ? 'pass' : 'skip', reads.length ? 'every container number read passes ISO 6346' : 'no container read');
+  if (bad.length) add('container_check_digit', 'bad', 'fail', `check digit wrong: ${distinct(bad.map((c) => c.number)).join(', ')}`, REASONS.checkDigit, { numbers: distinct(bad.map((c) => c.number)) });
+  else add('container_check_digit', reads.length ? 'ok' : 'none', reads.length ? 'pass' : 'skip', reads.length ? 'every container number read passes ISO 6346' : 'no container read');
   const read = distinct(reads.filter((c) => c.checkDigitValid).map((c) => c.number));
   const declared = matched ? distinct(matched.vehicle.containers.map((c) => c.containerNo)) : [];
   const missing = declared.filter((d) => !read.includes(d));
   const extra = read.filter((r) => !declared.includes(r));
-  if (!matched) add('containers', 'skip', 'no release note to compare with', null, { read });
-  else if (extra.length) add('containers', 'fail', `read ${extra.join(', ')}, not on note ${matched.passportNo} (declared: ${declared.join(', ') || 'none'})`, REASONS.containerMismatch, { read, declared, extra });
-  else if (missing.length) add('containers', 'fail', `declared ${missing.join(', ')} not read${bad.length ? ' (a read failed its check digit)' : ''}`, REASONS.containerMissing, { read, declared, missing });
-  else add('containers', 'pass', declared.length ? `read ${read.join(', ')} as declared` : 'no container declared, none read', null, { read, declared });
+  if (!matched) add('containers', 'noNote', 'skip', 'no release note to compare with', null, { read });
+  else if (extra.length) add('containers', 'extra', 'fail', `read ${extra.join(', ')}, not on note ${matched.passportNo} (declared: ${declared.join(', ') || 'none'})`, REASONS.containerMismatch, { read, declared, extra });
+  else if (missing.length) add('containers', 'missing', 'fail', `declared ${missing.join(', ')} not read${bad.length ? ' (a read failed its check digit)' : ''}`, REASONS.containerMissing, { read, declared, missing });
+  else add('containers', declared.length ? 'ok' : 'noneDeclared', 'pass', declared.length ? `read ${read.join(', ')} as declared` : 'no container declared, none read', null, { read, declared });
 
   // 5. weight
   const stable = [...readings.weights].reverse().find((w) => !w.late && w.trigger === 'stable');
   const weighedKg = stable?.grossKg ?? null;
-  if (!stable) add('weight_stable', 'fail', 'the weighbridge never reported a stable weight', REASONS.notStable);
-  else if (stable.overload) add('weight_stable', 'fail', `the indicator reported overload (${stable.grossKg ?? '?'} kg)`, REASONS.overload, { grossKg: stable.grossKg });
-  else if (!weighedKg) add('weight_stable', 'fail', 'the stable reading carried no gross weight', REASONS.notStable);
-  else add('weight_stable', 'pass', `stable at ${weighedKg} kg`, null, { grossKg: weighedKg, eventId: stable.eventId });
+  if (!stable) add('weight_stable', 'none', 'fail', 'the weighbridge never reported a stable weight', REASONS.notStable);
+  else if (stable.overload) add('weight_stable', 'overload', 'fail', `the indicator reported overload (${stable.grossKg ?? '?'} kg)`, REASONS.overload, { grossKg: stable.grossKg });
+  else if (!weighedKg) add('weight_stable', 'noGross', 'fail', 'the stable reading carried no gross weight', REASONS.notStable);
+  else add('weight_stable', 'ok', 'pass', `stable at ${weighedKg} kg`, null, { grossKg: weighedKg, eventId: stable.eventId });
 
   const thresholds: Record<string, unknown> = { tolerance: settings.tolerance, requirePlate: settings.requirePlate, containerWaitMs: settings.containerWaitMs, collectTimeoutMs: settings.collectTimeoutMs };
-  if (!matched || !weighedKg || stable?.overload) add('weight', 'skip', !matched ? 'no release note' : 'no usable weight');
+  if (!matched || !weighedKg || stable?.overload) add('weight', !matched ? 'noNote' : 'noWeight', 'skip', !matched ? 'no release note' : 'no usable weight');
   else {
     const v = matched.vehicle;
     const empty = matched.passportTypecd === '6' || toMicro(v.totalGrossWt) === 0n;
@@ -189,8 +201,8 @@ export function decide(input: DecideInput): DecideResult {
     const data = { declaredKg: v.totalWt, weighedKg, diffKg: fromMicro(diff), toleranceKg: fromMicro(limit), vehicle: empty ? 'empty' : 'loaded', absKg: tol.absKg, pct: tol.pct };
     const formula = `totalWt ${v.totalWt} = vehicleWt ${v.vehicleWt} + vehicleFrameWt ${v.vehicleFrameWt} + containers ${v.containers.map((c) => c.containerWt).join(' + ') || '0'} + totalGrossWt ${v.totalGrossWt}`;
     if ((diff < 0n ? -diff : diff) > limit)
-      add('weight', 'fail', `weighed ${weighedKg} kg vs declared ${v.totalWt} kg: ${fromMicro(diff)} kg, beyond ±${fromMicro(limit)} kg (${empty ? 'empty' : 'loaded'}: max(${tol.absKg} kg, ${tol.pct} %)); ${formula}`, REASONS.weight, data);
-    else add('weight', 'pass', `weighed ${weighedKg} kg vs declared ${v.totalWt} kg: ${fromMicro(diff)} kg, within ±${fromMicro(limit)} kg; ${formula}`, null, data);
+      add('weight', 'over', 'fail', `weighed ${weighedKg} kg vs declared ${v.totalWt} kg: ${fromMicro(diff)} kg, beyond ±${fromMicro(limit)} kg (${empty ? 'empty' : 'loaded'}: max(${tol.absKg} kg, ${tol.pct} %)); ${formula}`, REASONS.weight, data);
+    else add('weight', 'within', 'pass', `weighed ${weighedKg} kg vs declared ${v.totalWt} kg: ${fromMicro(diff)} kg, within ±${fromMicro(limit)} kg; ${formula}`, null, data);
   }
 
   const holdReasons = distinct(rules.filter((r) => r.result === 'fail').map((r) => r.reasonZh!));
