@@ -33,6 +33,7 @@ export interface Hub {
   identity: IdentityService;
   devices: DevicesService;
   ingest: IngestPipeline;
+  commands: CommandService;
   gate: GateService;
   notes: NoteService;
   gateRegistry: GateRegistry;
@@ -92,7 +93,8 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       notes,
       config.gate,
       {
-        sendCommand: (edgeId, deviceId, req, by) => commands.send(edgeId, deviceId, req, by),
+        queueCommand: (tx, edgeId, deviceId, req, by) => commands.queue(tx, edgeId, deviceId, req, by),
+        publishCommands: (ids) => commands.publishQueued(ids),
         onPassage: (p) => realtime?.publishPassage(p),
         onNote: (n) => realtime?.publishNote(n),
         onNotePassed: (e) => logger.info({ note: e.passportNo, vehicle: e.vehicleNo, complete: e.complete, rltNos: e.rltNos }, 'gate: release note passed'),
@@ -108,7 +110,11 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
           realtime?.publishEvents(events);
           gate.kick();
         },
-        onStatus: ({ edgeId, siteId, status }) => realtime?.publishEdgeStatus({ edgeId, siteId, online: status.state === 'online', status }),
+        onStatus: ({ edgeId, siteId, status }) => {
+          realtime?.publishEdgeStatus({ edgeId, siteId, online: status.state === 'online', status });
+          // an edge back online (or seen again after a hub restart) gets the commands queued for it
+          if (status.state === 'online') void commands.flushQueued(edgeId).catch((err: Error) => logger.warn({ err: err.message, edgeId }, 'commands: flush failed'));
+        },
         applyCommandAck: (sql, edgeId, ack, at) => commands.applyAck(sql, edgeId, ack, at),
         onCommands: (answered) => answered.forEach((c) => realtime?.publishCommand(c)),
       },
@@ -228,6 +234,7 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
       identity,
       devices,
       ingest,
+      commands,
       gate,
       notes,
       gateRegistry,

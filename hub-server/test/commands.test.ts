@@ -115,6 +115,43 @@ describe('device commands through the hub (a raw MQTT client plays the edge)', (
     }, 'dead letter for the unknown command');
   });
 
+  it("a module's command queued in its transaction: sent after the commit, kept while the edge is offline or the hub stopped, expired unsent when too late", async () => {
+    const open = { action: 'open', args: {}, ttlS: 30 };
+    const queue = (req = open) => hub.db.transaction((tx) => hub.commands.queue(tx, 'wh-1', 'barrier-1', req, 'gate'));
+    const stateOf = async (id: string) => (await getCommand(id)).state;
+
+    // 1. queued with the decision, published once it committed
+    const a = await queue();
+    expect(a).toMatchObject({ state: 'queued', issuedBy: 'gate' });
+    await hub.commands.publishQueued([a.id]);
+    expect(await waitFor(() => received.find((m) => m.id === a.id), 'a at the edge')).toMatchObject({ action: 'open', expiresAt: a.expiresAt });
+    expect(await stateOf(a.id)).toBe('sent');
+    expect(updates.filter((u) => u.id === a.id).map((u) => u.state)).toEqual(['sent']);
+
+    // 2. the edge is offline: the command waits, queued; a short one expires unsent
+    await edge.publishAsync(T.status('cjp', 'wh-1'), JSON.stringify(status(false)), { qos: 1, retain: true });
+    await waitFor(async () => (await post(operator, '/edges/wh-1/devices/barrier-1/commands', { action: 'open' })).status === 503, 'the hub sees wh-1 offline');
+    const b = await queue();
+    const short = await queue({ ...open, ttlS: 1 });
+    await hub.commands.publishQueued([b.id, short.id]);
+    expect(await stateOf(b.id)).toBe('queued');
+    const expired = await waitFor(() => updates.find((u) => u.id === short.id && u.state === 'expired'), 'the short command expired unsent', 15_000);
+    expect(expired.error).toContain('never sent');
+
+    // 3. queued, then the hub stopped before publishing (nothing calls publishQueued)
+    const c = await queue();
+
+    // 4. the edge is back: what is still queued and in time goes out, in order; the expired one never does
+    await edge.publishAsync(T.status('cjp', 'wh-1'), JSON.stringify(status(true)), { qos: 1, retain: true });
+    await waitFor(() => received.some((m) => m.id === b.id) && received.some((m) => m.id === c.id), 'b and c at the edge');
+    expect(received.findIndex((m) => m.id === b.id)).toBeLessThan(received.findIndex((m) => m.id === c.id));
+    expect(received.some((m) => m.id === short.id)).toBe(false);
+    await waitFor(async () => (await stateOf(b.id)) === 'sent' && (await stateOf(c.id)) === 'sent', 'b and c sent');
+    await edge.publishAsync(T.cmdack('cjp', 'wh-1'), JSON.stringify({ id: c.id, ok: true, result: { barrier: 'open' } }), { qos: 1 });
+    await waitFor(async () => (await stateOf(c.id)) === 'ok', 'c answered');
+    expect(await stateOf(short.id)).toBe('expired');
+  });
+
   it('relays live values to screens without storing them', async () => {
     await edge.publishAsync(T.live('cjp', 'wh-1'), JSON.stringify({ ts: new Date().toISOString(), devices: { 'wb-1': { grossKg: '18240', stable: false } } }), { qos: 0 });
     const u = await waitFor(() => lives.find((l) => l.devices['wb-1']), 'device:live');

@@ -155,12 +155,15 @@ export const outboxAlarms = computed(() =>
   }),
 );
 
+/** queued → sent → an answer; the answers themselves may overturn each other (a late real answer beats "expired") */
+const COMMAND_RANK: Record<CommandDto['state'], number> = { queued: 0, sent: 1, ok: 2, failed: 2, expired: 2 };
+
 function applyCommand(c: CommandDto): void {
   const key = deviceKey(c.edgeId, c.deviceId);
   const current = devices.commands[key];
   if (current && current.id === c.id) {
-    // the "sent" echo may arrive after the answer: it never undoes it
-    if (c.state === 'sent' && current.state !== 'sent') return;
+    // the "queued" and "sent" echoes may arrive after the answer: a command never goes back
+    if (COMMAND_RANK[c.state] < COMMAND_RANK[current.state]) return;
   } else if (current && laterThan(current.issuedAt, c.issuedAt)) {
     return; // an older command of this device
   }

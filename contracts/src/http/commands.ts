@@ -26,10 +26,12 @@ export const commandRequestSchema = z
 export type CommandRequest = z.infer<typeof commandRequestSchema>;
 
 /**
+ * `queued`: decided and stored, not yet published (its edge or the broker was unreachable, or the
+ * hub stopped in between): published when the edge is next online, unless it expires first;
  * `sent`: published to the edge, no answer yet; `ok` / `failed`: the edge's answer; `expired`: the
  * edge refused it as too late, or no answer came before `expiresAt` (then it can no longer run).
  */
-export const COMMAND_STATES = ['sent', 'ok', 'failed', 'expired'] as const;
+export const COMMAND_STATES = ['queued', 'sent', 'ok', 'failed', 'expired'] as const;
 
 export const commandDtoSchema = z
   .object({

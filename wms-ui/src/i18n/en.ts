@@ -193,6 +193,7 @@ const en: Messages = {
     close: 'Close',
     show: 'Show',
     showText: 'Show “{text}”',
+    queued: 'Queued: sent when the edge is back online',
     sending: 'Sending…',
     sent: 'Sent, waiting for the device',
     sentLeft: 'Sent, waiting for the device ({s} s left)',

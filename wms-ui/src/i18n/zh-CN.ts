@@ -196,6 +196,7 @@ const zhCN = {
     close: '落杆',
     show: '显示',
     showText: '显示“{text}”',
+    queued: '已排队，等待边缘节点上线后发送',
     sending: '正在发送…',
     sent: '已发送，等待设备应答',
     sentLeft: '已发送，等待设备应答（剩余 {s} 秒）',

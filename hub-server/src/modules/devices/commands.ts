@@ -55,16 +55,21 @@ export class CommandService {
     private readonly logger: Logger,
   ) {}
 
-  async send(edgeId: string, deviceId: string, req: CommandRequest, issuedBy: string): Promise<CommandDto> {
+  /** The edge a command goes to, checked: it exists and (per its last status) has the device. */
+  private async target(sql: Sql, edgeId: string, deviceId: string): Promise<{ site_id: string; online: boolean }> {
     const edge = (
-      await this.db.query<{ site_id: string; online: boolean; status: StatusMessage | null }>('select site_id, online, status from edges where edge_id = $1', [
-        edgeId,
-      ])
+      await sql.query<{ site_id: string; online: boolean; status: StatusMessage | null }>('select site_id, online, status from edges where edge_id = $1', [edgeId])
     ).rows[0];
     if (!edge) throw new HubError('HUB_ERR_NOT_FOUND', `edge "${edgeId}" does not exist`, { edgeId });
     const known = edge.status?.devices?.map((d) => d.deviceId);
     if (known && known.length && !known.includes(deviceId))
       throw new HubError('HUB_ERR_NOT_FOUND', `edge "${edgeId}" has no device "${deviceId}" (per its last status)`, { edgeId, deviceId });
+    return edge;
+  }
+
+  /** A person's command (REST): published now, or refused at once when the edge is offline. */
+  async send(edgeId: string, deviceId: string, req: CommandRequest, issuedBy: string): Promise<CommandDto> {
+    const edge = await this.target(this.db, edgeId, deviceId);
     if (!edge.online) throw new HubError('HUB_ERR_UNAVAILABLE', `edge "${edgeId}" is offline; the command was not sent`, { edgeId });
 
     const id = randomUUID();
@@ -85,6 +90,76 @@ export class CommandService {
     }
     this.hooks.onUpdate(dto);
     return dto;
+  }
+
+  /**
+   * A module's command decided in its own transaction (the gate's barrier open): stored there as
+   * `queued`, so it exists exactly when the decision does. `publishQueued` sends it after the
+   * commit; if the hub stops in between, or the edge or broker is unreachable, it is sent when the
+   * edge is next online (`flushQueued`), unless it expires first (then the sweeper says so).
+   */
+  async queue(sql: Sql, edgeId: string, deviceId: string, req: CommandRequest, issuedBy: string): Promise<CommandDto> {
+    await this.target(sql, edgeId, deviceId);
+    const r = await sql.query<CommandRow>(
+      `insert into device_commands (command_id, edge_id, device_id, action, args, issued_by, expires_at, state)
+       values ($1, $2, $3, $4, $5::jsonb, $6, $7, 'queued') returning *`,
+      [randomUUID(), edgeId, deviceId, req.action, JSON.stringify(req.args), issuedBy, new Date(Date.now() + req.ttlS * 1000)],
+    );
+    return toDto(r.rows[0]!);
+  }
+
+  /** Publishes queued commands, in the order given; those that cannot go now stay queued. */
+  async publishQueued(ids: readonly string[]): Promise<void> {
+    if (!ids.length) return;
+    const rows = (
+      await this.db.query<CommandRow & { site_id: string; online: boolean }>(
+        `select c.*, e.site_id, e.online from device_commands c join edges e using (edge_id)
+         where c.command_id = any($1::text[]) and c.state = 'queued'`,
+        [ids],
+      )
+    ).rows;
+    const byId = new Map(rows.map((r) => [r.command_id, r]));
+    for (const id of ids) {
+      const row = byId.get(id);
+      if (row) await this.publishOne(row, row.site_id, row.online);
+    }
+  }
+
+  /** Sends what is still queued for an edge that is online again (also after a hub restart). */
+  async flushQueued(edgeId: string): Promise<void> {
+    const rows = (
+      await this.db.query<CommandRow & { site_id: string }>(
+        `select c.*, e.site_id from device_commands c join edges e using (edge_id)
+         where c.edge_id = $1 and c.state = 'queued' and c.expires_at > now() order by c.issued_at`,
+        [edgeId],
+      )
+    ).rows;
+    if (rows.length) this.logger.info({ edgeId, count: rows.length }, 'commands: sending those queued while the edge was unreachable');
+    for (const row of rows) await this.publishOne(row, row.site_id, true);
+  }
+
+  private readonly publishing = new Set<string>();
+
+  private async publishOne(row: CommandRow, siteId: string, online: boolean): Promise<void> {
+    const id = row.command_id;
+    if (this.publishing.has(id)) return;
+    if (!online) {
+      this.logger.warn({ id, edgeId: row.edge_id, deviceId: row.device_id, action: row.action }, 'commands: edge offline, command queued until it is back');
+      return;
+    }
+    if (new Date(row.expires_at).getTime() <= Date.now()) return; // the sweeper marks it expired
+    this.publishing.add(id);
+    try {
+      const expiresAt = new Date(row.expires_at).toISOString();
+      await this.hooks.publish(siteId, row.edge_id, row.device_id, { id, action: row.action, args: row.args, expiresAt });
+      // The edge runs a command id once, so a second publish (a flush racing this one) is harmless.
+      const r = await this.db.query<CommandRow>(`update device_commands set state = 'sent' where command_id = $1 and state = 'queued' returning *`, [id]);
+      if (r.rows[0]) this.hooks.onUpdate(toDto(r.rows[0]));
+    } catch (err) {
+      this.logger.warn({ id, edgeId: row.edge_id, deviceId: row.device_id, err: (err as Error).message }, 'commands: publish failed, command stays queued');
+    } finally {
+      this.publishing.delete(id);
+    }
   }
 
   async list(q: { edgeId?: string | undefined; deviceId?: string | undefined; limit: number }): Promise<CommandDto[]> {
@@ -124,8 +199,9 @@ export class CommandService {
 
   async sweep(now = new Date()): Promise<CommandDto[]> {
     const r = await this.db.query<CommandRow>(
-      `update device_commands set state = 'expired', error = 'no answer from the edge before expiry', answered_at = $1
-       where state = 'sent' and expires_at < $2 returning *`,
+      `update device_commands set state = 'expired', answered_at = $1,
+         error = case when state = 'queued' then 'never sent: the edge or the broker was unreachable until expiry' else 'no answer from the edge before expiry' end
+       where (state = 'sent' and expires_at < $2) or (state = 'queued' and expires_at < $1) returning *`,
       [now, new Date(now.getTime() - LATE_ANSWER_GRACE_MS)],
     );
     const out = r.rows.map(toDto);
@@ -139,10 +215,11 @@ export class CommandService {
   }
 
   private async finish(sql: Sql, id: string, edgeId: string, ack: Omit<CommandAck, 'id'>, at: Date, state: CommandDto['state']): Promise<CommandDto | null> {
-    // 'expired' by the sweeper may still be overturned by the edge's real answer.
+    // 'expired' by the sweeper may still be overturned by the edge's real answer; 'queued' may be
+    // answered when the hub published it but stopped before marking it sent.
     const r = await sql.query<CommandRow>(
       `update device_commands set state = $3, error = $4, result = $5::jsonb, answered_at = $6
-       where command_id = $1 and edge_id = $2 and (state = 'sent' or (state = 'expired' and error = 'no answer from the edge before expiry'))
+       where command_id = $1 and edge_id = $2 and (state in ('queued', 'sent') or (state = 'expired' and error = 'no answer from the edge before expiry'))
        returning *`,
       [id, edgeId, state, ack.ok ? null : (ack.error ?? 'failed'), ack.result ? JSON.stringify(ack.result) : null, at],
     );

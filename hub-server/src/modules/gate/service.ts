@@ -25,7 +25,10 @@ import type { GateRegistry } from './registry.js';
 import { decide, usable, type DecideResult } from './rules.js';
 
 export interface GateHooks {
-  sendCommand(edgeId: string, deviceId: string, req: CommandRequest, issuedBy: string): Promise<CommandDto>;
+  /** stores a device command in the decision's transaction (CommandService.queue) */
+  queueCommand(tx: Sql, edgeId: string, deviceId: string, req: CommandRequest, issuedBy: string): Promise<CommandDto>;
+  /** publishes queued commands after the commit (CommandService.publishQueued) */
+  publishCommands(ids: readonly string[]): Promise<void>;
   onPassage(p: Passage): void;
   onNote(n: Note): void;
   /** a note's vehicle passed: the account book (warehouse module) posts the check list from this */
@@ -190,6 +193,7 @@ export class GateService {
     try {
       await this.db.transaction(async (tx) => {
         await fn(tx, pending, touched);
+        for (const pd of pending) await this.queueCommands(tx, pd);
         for (const r of touched) await this.save(tx, r);
       });
       this.lastError = null;
@@ -200,6 +204,22 @@ export class GateService {
       throw err;
     }
     await this.afterCommit(pending, touched);
+  }
+
+  /**
+   * A decision's barrier and LED commands, queued in its transaction: a stop between the commit and
+   * the publish cannot lose them; whatever is still queued goes out when the edge is next online.
+   */
+  private async queueCommands(tx: Sql, pd: Pending): Promise<void> {
+    for (const c of pd.commands) {
+      try {
+        pd.decision.commandIds.push((await this.hooks.queueCommand(tx, pd.lane.edgeId, c.deviceId, c.req, pd.decision.by)).id);
+      } catch (err) {
+        if (!(err instanceof HubError)) throw err;
+        this.logger.error({ err: err.message, passage: pd.rec.p.id, device: c.deviceId }, 'gate: command not sent');
+        pd.decision.commandIds.push(`not-sent: ${c.deviceId}: ${err.message}`.slice(0, 200));
+      }
+    }
   }
 
   private async pump(): Promise<void> {
@@ -497,20 +517,9 @@ export class GateService {
     const passed = this.passed;
     this.notesChanged = [];
     this.passed = [];
-    // Commands go out after the decision is durable; their ids are added to it afterwards.
-    for (const pd of pending) {
-      for (const c of pd.commands) {
-        try {
-          // An officer's release is theirs, not the gate's: the command log says who opened the barrier.
-          const cmd = await this.hooks.sendCommand(pd.lane.edgeId, c.deviceId, c.req, pd.decision.by);
-          pd.decision.commandIds.push(cmd.id);
-        } catch (err) {
-          this.logger.error({ err: (err as Error).message, passage: pd.rec.p.id, device: c.deviceId }, 'gate: command not sent');
-          pd.decision.commandIds.push(`not-sent: ${c.deviceId}: ${(err as Error).message}`.slice(0, 200));
-        }
-      }
-      if (pd.commands.length) await this.db.query('update gate_passages set decisions = $2::jsonb where passage_id = $1', [pd.rec.p.id, JSON.stringify(pd.rec.p.decisions)]);
-    }
+    // Commands go out after the decision is durable (queued in its transaction).
+    const ids = pending.flatMap((pd) => pd.decision.commandIds.filter((id) => !id.startsWith('not-sent')));
+    await this.hooks.publishCommands(ids).catch((err: Error) => this.logger.error({ err: err.message }, 'gate: publishing commands failed; they stay queued'));
     for (const r of touched) this.hooks.onPassage(structuredClone(r.p));
     for (const n of notes) this.hooks.onNote(n);
     for (const e of passed) this.hooks.onNotePassed(e);
