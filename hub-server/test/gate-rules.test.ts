@@ -130,6 +130,23 @@ describe('gate rules', () => {
       expect(d.ledText).toContain('车号不一致');
     });
 
+    it("does not hold for a nearby truck's e-tag when the plate's own tag was read too, and names the neighbour", () => {
+      const neighbour = 'E28011606000020800000002';
+      const registry = [
+        { vehicleNo: PLATE, vehicleIcNo: EPC },
+        { vehicleNo: '青A00001', vehicleIcNo: neighbour },
+      ];
+      // the neighbour's tag even came first, and the neighbour has a newer note of its own
+      const theirs = note({ passportNo: 'Z8601I261128000000000009', createdAt: '2026-11-28T07:30:00.000Z' }, { vehicleNo: '青A00001', vehicleIcNo: neighbour });
+      const d = decideSeen(input({ etags: [etag(neighbour), etag()] }, { registry, candidates: [theirs, note()] }));
+      expect(d.outcome).toBe('release');
+      expect(d.matched?.passportNo).toBe(note().passportNo);
+      expect(d.vehicleIcNo).toBe(EPC);
+      expect(rule(d, 'etag_plate')).toMatchObject({ result: 'pass', code: 'agreeNearby', data: { plate: PLATE, nearby: ['青A00001'] } });
+      // without the plate's own tag, the other tag is a mismatch
+      expect(rule(decideSeen(input({ etags: [etag(neighbour)] }, { registry })), 'etag_plate')).toMatchObject({ result: 'fail', code: 'otherVehicle' });
+    });
+
     it('holds a plate registered with another e-tag than the unregistered one read', () => {
       const stray = 'E2000000000000000000CAFE';
       const d = decideSeen(input({ etags: [etag(stray)] }));

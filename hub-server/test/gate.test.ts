@@ -228,6 +228,34 @@ describe('customs gate (hub, PGlite, embedded broker)', () => {
     await edge.zero(OUT);
   });
 
+  it("a nearby truck's e-tag caught during a passage: the truck on the scale is released, the neighbour gets its own passage", async () => {
+    const a = await vehicle();
+    const b = await vehicle();
+    const na = await note([{ ...a }]);
+    const nb = await note([{ ...b }]);
+    await edge.etag(IN, a.epc);
+    await edge.plate(IN, a.plate);
+    await edge.etag(IN, b.epc); // b waits behind a, in the long-range reader's field
+    await edge.weight(IN, '38000');
+    const pa = await decided(a.plate);
+    expect(pa).toMatchObject({ state: 'released', passportNo: na.passportNo, vehicleIcNo: a.epc, holdReasons: [] });
+    expect(pa.decisions[0]!.rules.find((r) => r.rule === 'etag_plate')).toMatchObject({ result: 'pass', code: 'agreeNearby', data: { nearby: [b.plate] } });
+
+    // b's tag again while a is still on the scale: b's passage, not a late read of a's
+    await edge.etag(IN, b.epc);
+    await edge.zero(IN);
+    await edge.plate(IN, b.plate);
+    await edge.weight(IN, '38000');
+    const pb = await decided(b.plate);
+    expect(pb.id).not.toBe(pa.id);
+    expect(pb).toMatchObject({ state: 'released', passportNo: nb.passportNo, vehicleIcNo: b.epc });
+    expect(pb.decisions[0]!.rules.find((r) => r.rule === 'etag_plate')).toMatchObject({ result: 'pass', code: 'agree' });
+    const closedA = (await api<Passage>('gate_officer', 'GET', `/gate/passages/${pa.id}`)).body;
+    expect(closedA).toMatchObject({ open: false, closeReason: 'left' });
+    expect(closedA.readings.plates.map((x) => x.plate)).toEqual([a.plate]);
+    await edge.zero(IN);
+  });
+
   it('applies a duplicate reading once and keeps a late one without deciding again', async () => {
     const v = await vehicle();
     const n = await note([{ ...v }]);

@@ -286,6 +286,7 @@ const en: Messages = {
         plates: 'Different plates read: {plates}',
         otherVehicle: 'Plate {plate} read, but e-tag {epc} belongs to {etagPlate}',
         expectedOther: 'Plate {plate} is registered with e-tag {expectedEpc}, but {epcs} was read',
+        agreeNearby: 'E-tag and plate agree ({plate}); also read the e-tag of {nearby}, a vehicle nearby',
         agree: 'E-tag and plate agree ({plate})',
         unregistered: 'E-tag {epcs} is not registered; cannot compare it with plate {plate}',
         noEtag: 'No e-tag read',

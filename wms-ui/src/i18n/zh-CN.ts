@@ -289,6 +289,7 @@ const zhCN = {
         plates: '读到不同车牌：{plates}',
         otherVehicle: '车牌 {plate}，但电子车牌 {epc} 属于 {etagPlate}',
         expectedOther: '车牌 {plate} 备案的电子车牌为 {expectedEpc}，实读 {epcs}',
+        agreeNearby: '电子车牌与车牌一致（{plate}）；另读到附近车辆 {nearby} 的电子车牌',
         agree: '电子车牌与车牌一致（{plate}）',
         unregistered: '电子车牌 {epcs} 未备案，无法与车牌 {plate} 比对',
         noEtag: '未读到电子车牌',

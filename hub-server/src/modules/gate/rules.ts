@@ -110,7 +110,9 @@ export function decide(input: DecideInput): DecideResult {
 
   // 1. vehicle: who is this?
   const vehicleNo = plates[0] ?? epcs.map(plateOfEpc).find((p) => p !== null) ?? null;
-  const vehicleIcNo = epcs[0] ?? null;
+  // With a plate read, its own e-tag is the vehicle's, even when a nearby truck's tag came first.
+  const ownEpc = plates.length === 1 ? epcs.find((e) => plateOfEpc(e) === plates[0]) : undefined;
+  const vehicleIcNo = ownEpc ?? epcs[0] ?? null;
   if (!vehicleNo && !vehicleIcNo) add('vehicle', 'none', 'fail', 'neither a plate nor a vehicle e-tag was read', REASONS.noVehicle);
   else if (!vehicleNo) add('vehicle', 'etagUnknown', 'fail', `e-tag ${vehicleIcNo} is not registered to any vehicle and no plate was read`, REASONS.noVehicle, { epc: vehicleIcNo });
   else if (settings.requirePlate && plates.length === 0)
@@ -122,7 +124,14 @@ export function decide(input: DecideInput): DecideResult {
   else if (plates.length === 1 && epcs.length) {
     const wrong = epcs.map((e) => ({ epc: e, plate: plateOfEpc(e) })).filter((x) => x.plate !== null && x.plate !== plates[0]);
     const expectedEpc = byPlate.get(plates[0]!)?.vehicleIcNo ?? null;
-    if (wrong.length)
+    if (wrong.length && ownEpc)
+      // A long-range reader also caught the truck queued behind: plate and own tag agree, so the
+      // other tag is a neighbour's, recorded, not a reason to hold.
+      add('etag_plate', 'agreeNearby', 'pass', `e-tag and plate agree (${plates[0]}); also read ${wrong.map((w) => `${w.epc} of ${w.plate}`).join(', ')}, a vehicle nearby`, null, {
+        plate: plates[0],
+        nearby: wrong.map((w) => w.plate),
+      });
+    else if (wrong.length)
       add('etag_plate', 'otherVehicle', 'fail', `plate ${plates[0]} read, but e-tag ${wrong[0]!.epc} belongs to ${wrong[0]!.plate}`, REASONS.plateMismatch, { plate: plates[0], epc: wrong[0]!.epc, etagPlate: wrong[0]!.plate });
     else if (expectedEpc && !epcs.includes(expectedEpc) && epcs.every((e) => plateOfEpc(e) === null))
       add('etag_plate', 'expectedOther', 'fail', `plate ${plates[0]} is registered with e-tag ${expectedEpc}, but ${epcs.join(', ')} was read`, REASONS.plateMismatch, { plate: plates[0], epcs, expectedEpc });
@@ -131,8 +140,10 @@ export function decide(input: DecideInput): DecideResult {
   } else add('etag_plate', plates.length ? 'noEtag' : 'noPlate', 'skip', plates.length ? 'no e-tag read' : 'no plate read');
 
   // 3. note, direction, status
+  // the vehicle's tags: not those registered to another vehicle (a neighbour's note is not this truck's)
+  const ownEpcs = epcs.filter((e) => plateOfEpc(e) === null || plateOfEpc(e) === vehicleNo);
   const mine = input.candidates.filter(
-    (c) => (vehicleNo !== null && c.vehicle.vehicleNo === vehicleNo) || (vehicleIcNo !== null && c.vehicle.vehicleIcNo !== null && epcs.includes(c.vehicle.vehicleIcNo)),
+    (c) => (vehicleNo !== null && c.vehicle.vehicleNo === vehicleNo) || (c.vehicle.vehicleIcNo !== null && ownEpcs.includes(c.vehicle.vehicleIcNo)),
   );
   const byRecent = (a: NoteCandidate, b: NoteCandidate) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0);
   const sameDir = mine.filter((c) => c.ioTypecd === IO_OF[lane.direction]).sort(byRecent);

@@ -360,16 +360,19 @@ export class GateService {
   }
 
   private async sameVehicle(tx: Sql, r: Rec, ev: EventRow): Promise<boolean> {
+    // Judged by the vehicle the decision named, not by every tag read: a nearby truck's tag caught
+    // during this passage must not make that truck part of it.
     if (ev.kind === 'plate') {
       const plate = normPlate(String(ev.data.plate));
       if (r.p.vehicleNo === plate || r.p.readings.plates.some((x) => x.plate === plate)) return true;
       const reg = await this.registry.lookup(tx, [plate], []);
-      return reg.some((v) => v.vehicleIcNo !== null && r.p.readings.etags.some((e) => e.epc === v.vehicleIcNo));
+      return reg.some((v) => v.vehicleIcNo !== null && v.vehicleIcNo === r.p.vehicleIcNo);
     }
     const epc = String(ev.data.epc);
-    if (r.p.vehicleIcNo === epc || r.p.readings.etags.some((e) => e.epc === epc)) return true;
+    if (r.p.vehicleIcNo === epc) return true;
     const reg = await this.registry.lookup(tx, [], [epc]);
-    return reg.some((v) => v.vehicleNo === r.p.vehicleNo);
+    if (reg.length) return reg.some((v) => v.vehicleNo === r.p.vehicleNo);
+    return r.p.readings.etags.some((e) => e.epc === epc);
   }
 
   /** Adds a reading to a passage (once per event). */
