@@ -112,6 +112,7 @@ export async function startEdgeAgent(config: EdgeConfig, opts: EdgeAgentOptions 
         logger: logger.child({ component: 'http' }),
         metrics: () => metrics.render(),
         health: () => health(),
+        metricsToken: config.http.metricsToken,
       });
       logger.info({ host: config.http.host, port: http.port }, 'edge HTTP server listening (/metrics, /healthz, cameras)');
     } catch (err) {

@@ -216,6 +216,8 @@ export const edgeConfigSchema = z.strictObject({
       port: z.number().int().min(0).max(65_535).default(9180),
       /** largest request body accepted, bytes (camera JSON; pictures are referenced, not sent) */
       maxBodyBytes: z.number().int().min(1024).default(256 * 1024),
+      /** when set, /metrics needs `Authorization: Bearer <token>` (bind beyond 127.0.0.1 only with one) */
+      metricsToken: z.string().min(16).optional(),
     })
     .optional(),
   /** devices' live values (weight on the scale …) are published at most this often, ms; 0 = never */

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -14,6 +15,8 @@ export interface EdgeHttpServerOptions {
   metrics: () => Promise<{ contentType: string; body: string }>;
   /** the JSON for GET /healthz */
   health: () => unknown;
+  /** when set, GET /metrics answers only `Authorization: Bearer <token>` */
+  metricsToken?: string | undefined;
 }
 
 export interface EdgeHttpServer {
@@ -25,6 +28,11 @@ export interface EdgeHttpServer {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Compares secrets in constant time (by their hashes, so lengths do not leak either). */
+function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
 const GET_ROUTES = new Set(['/metrics', '/healthz']);
 
 /**
@@ -76,6 +84,10 @@ export async function startEdgeHttpServer(opts: EdgeHttpServerOptions): Promise<
       }
       discard(req);
       if (path === '/metrics') {
+        if (opts.metricsToken && !sameSecret(req.headers.authorization ?? '', `Bearer ${opts.metricsToken}`)) {
+          send(res, 401, { error: '/metrics needs the metrics token as a bearer token' }, { 'www-authenticate': 'Bearer realm="metrics"' }, method === 'HEAD');
+          return;
+        }
         const m = await opts.metrics();
         send(res, 200, m.body, { 'content-type': m.contentType }, method === 'HEAD');
       } else {

@@ -8,12 +8,13 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-async function start(maxBodyBytes = 1024) {
+async function start(maxBodyBytes = 1024, metricsToken?: string) {
   const { logger, lines } = captureLogger();
   const server = await startEdgeHttpServer({
     host: '127.0.0.1',
     port: 0,
     maxBodyBytes,
+    metricsToken,
     logger,
     metrics: () => Promise.resolve({ contentType: 'text/plain; version=0.0.4; charset=utf-8', body: 'cjp_edge_up 1\n' }),
     health: () => ({ edgeId: 'gate-1', devices: [] }),
@@ -125,6 +126,20 @@ describe('edge HTTP server', () => {
     expect(await res.json()).toEqual({ error: 'internal error' });
     expect((await fetch(`${base}/sync-boom`, { method: 'POST', body: '{}' })).status).toBe(500);
     expect(lines.some((l) => l.msg === 'edge HTTP handler failed' && l.err === 'handler exploded')).toBe(true);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('with a metrics token, serves /metrics only to its bearer; /healthz stays open', async () => {
+    const token = 'edge-scrape-0123456789';
+    const { base } = await start(1024, token);
+    for (const headers of [{}, { authorization: 'Bearer nope-nope-nope-nope' }, { authorization: token }] as Array<Record<string, string>>) {
+      const r = await fetch(`${base}/metrics`, { headers });
+      expect(r.status).toBe(401);
+      expect(await r.text()).not.toContain('cjp_edge_up');
+    }
+    const ok = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe('cjp_edge_up 1\n');
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 

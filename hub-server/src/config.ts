@@ -18,6 +18,8 @@ export const hubConfigSchema = z.object({
       port: port.default(8080),
       /** folder of the built web UI; empty = do not serve it */
       uiDir: z.string().default(''),
+      /** when set, /metrics answers only `Authorization: Bearer <token>` (Prometheus `authorization`) */
+      metricsToken: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
     })
     .prefault({}),
   db: z
@@ -98,6 +100,7 @@ const ENV_MAP: Record<string, string> = {
   HUB_HTTP_HOST: 'http.host',
   HUB_HTTP_PORT: 'http.port',
   HUB_UI_DIR: 'http.uiDir',
+  METRICS_TOKEN: 'http.metricsToken',
   DATABASE_URL: 'db.url',
   HUB_DATA_DIR: 'db.dataDir',
   DATABASE_POOL_SIZE: 'db.poolSize',

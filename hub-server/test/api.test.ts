@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as ioClient } from 'socket.io-client';
 import { login, startTestHub, type TestHub } from '../../test-support/hub.js';
 
+const METRICS_TOKEN = 'scrape-token-0123456789abcdef';
+
 let hub: TestHub;
 beforeAll(async () => {
-  hub = await startTestHub();
+  hub = await startTestHub({ http: { metricsToken: METRICS_TOKEN } });
 });
 afterAll(async () => {
   await hub?.dispose();
@@ -136,8 +138,15 @@ describe('service endpoints', () => {
     expect(await r.json()).toMatchObject({ status: 'ok', db: 'up', broker: 'up' });
   });
 
-  it('exposes ingest metrics on /metrics', async () => {
-    const text = await (await fetch(`${hub.url}/metrics`)).text();
+  it('exposes ingest metrics on /metrics to the holder of METRICS_TOKEN only', async () => {
+    for (const authorization of [undefined, 'Bearer wrong-token-0123456789', `Bearer ${METRICS_TOKEN}x`]) {
+      const r = await fetch(`${hub.url}/metrics`, authorization ? { headers: { authorization } } : {});
+      expect(r.status, String(authorization)).toBe(401);
+      expect(await r.text()).not.toContain('cjp_ingest');
+    }
+    const r = await fetch(`${hub.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(r.status).toBe(200);
+    const text = await r.text();
     for (const name of ['cjp_ingest_messages_total', 'cjp_dead_letters_total', 'cjp_ingest_queue_depth', 'cjp_ingest_ack_lag']) expect(text).toContain(name);
   });
 

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
@@ -65,6 +66,11 @@ export function tokenFrom(req: { headers: Record<string, string | string[] | und
 }
 
 /** Builds the HTTP app (REST, docs, health, metrics, UI). Listening is the caller's business. */
+/** Compares secrets in constant time (by their hashes, so lengths do not leak either). */
+function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
 export async function createApp(deps: AppDeps) {
   // Request lines (info) are left out; warnings and errors reach the hub's log.
   const httpLogger = deps.logger.child({ part: 'http' }, { level: deps.logger.levelVal > 40 ? deps.logger.level : 'warn' });
@@ -139,9 +145,16 @@ export async function createApp(deps: AppDeps) {
     const h = await deps.health();
     return reply.status(h.ready ? 200 : 503).send({ status: h.ready ? 'ok' : 'unavailable', ...h.checks });
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
-    reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
-  );
+  const metricsToken = deps.config.http.metricsToken;
+  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    if (metricsToken && !sameSecret(req.headers.authorization ?? '', `Bearer ${metricsToken}`)) {
+      return reply
+        .status(401)
+        .header('www-authenticate', 'Bearer realm="metrics"')
+        .send(new HubError('HUB_ERR_AUTH_REQUIRED', '/metrics needs the METRICS_TOKEN as a bearer token').toBody());
+    }
+    return reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
 
   const uiDir = deps.config.http.uiDir;
   if (uiDir && existsSync(uiDir)) {
