@@ -78,6 +78,8 @@ export const hubConfigSchema = z.object({
       staleAfterMs: z.coerce.number().int().positive().default(120_000),
       requirePlate: bool.default(false),
       passText: z.string().max(64).default('放行 {plate}'),
+      /** one hub replica runs the gate; another takes over this long after it stopped renewing, ms */
+      leaseMs: z.coerce.number().int().min(1000).default(15_000),
     })
     .prefault({}),
   /** demo mode seeds one user per role (password "cjp-demo") and the demo edges wh-1 and gate-1 */
@@ -126,6 +128,7 @@ const ENV_MAP: Record<string, string> = {
   GATE_STALE_AFTER_MS: 'gate.staleAfterMs',
   GATE_LEAVE_TIMEOUT_MS: 'gate.leaveTimeoutMs',
   GATE_PASS_TEXT: 'gate.passText',
+  GATE_LEASE_MS: 'gate.leaseMs',
   LOG_LEVEL: 'logLevel',
   MAP_TILE_URL: 'map.tileUrl',
   MAP_TILE_ATTRIBUTION: 'map.tileAttribution',

@@ -203,14 +203,14 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
         }
         checks.broker = hubLink.connected() ? 'up' : 'down';
         checks.ingest = ingest.lastError ? `failing: ${ingest.lastError}` : 'ok';
-        checks.gate = gate.lastError ? `failing: ${gate.lastError}` : 'ok';
+        checks.gate = gate.lastError ? `failing: ${gate.lastError}` : gate.isLeader ? 'ok' : 'standby: another hub replica runs the gate';
         return { ready: checks.db === 'up' && checks.broker === 'up', checks };
       },
     });
     realtime = createRealtime(app.server, { identity, devices, currentPassages: () => gate.current(), logger: logger.child({ part: 'realtime' }) });
     commands.startSweeper();
     cleanups.push(async () => commands.stop());
-    await gate.start();
+    await gate.start({ leaseMs: config.gate.leaseMs });
     cleanups.push(() => gate.stop());
     const rt = realtime;
     cleanups.splice(1, 0, async () => {

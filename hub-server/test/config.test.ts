@@ -44,6 +44,7 @@ describe('hub config', () => {
       GATE_STALE_AFTER_MS: '60000',
       GATE_REQUIRE_PLATE: 'true',
       GATE_PASS_TEXT: '请通行 {plate}',
+      GATE_LEASE_MS: '5000',
     });
     expect(c.gate).toEqual({
       tolerance: { loaded: { absKg: 800, pct: 2.5 }, empty: { absKg: 200, pct: 1 } },
@@ -53,6 +54,7 @@ describe('hub config', () => {
       staleAfterMs: 60000,
       requirePlate: true,
       passText: '请通行 {plate}',
+      leaseMs: 5000,
     });
     expect(() => loadHubConfig({ GATE_TOLERANCE_LOADED_PCT: '150' })).toThrow(/gate\.tolerance\.loaded\.pct \(GATE_TOLERANCE_LOADED_PCT\)/);
   });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import {
   HubError,
   containerDataSchema,
@@ -72,6 +73,10 @@ interface Pending {
 
 const STAFF_READ = new Set(['operator', 'gate_officer', 'manager', 'customs', 'admin']);
 const iso = (ms: number) => new Date(ms).toISOString();
+/** The step's fencing check failed: another replica may have taken the gate over. */
+class LeaseLost extends Error {}
+const standbyError = () => new HubError('HUB_ERR_UNAVAILABLE', 'another hub replica runs the gate (this one does not hold the gate lease); try again shortly');
+
 const emptyReadings = (): Passage['readings'] => ({ plates: [], etags: [], containers: [], weights: [] });
 
 /**
@@ -93,6 +98,10 @@ export class GateService {
   private again = false;
   private stopped = false;
   private started = false;
+  private leader = false;
+  private leaseMs = 15_000;
+  private leaseTimer: NodeJS.Timeout | null = null;
+  private readonly replicaId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   /** lanes with a gate-2 lane of the same direction: two-gate mode (passed gate 1 / 2) */
   private twoGate = new Set<Lane['direction']>();
   lastError: string | null = null;
@@ -111,18 +120,66 @@ export class GateService {
     return this.settings;
   }
 
-  async start(opts: { tickMs?: number } = {}): Promise<void> {
-    await this.reload();
+  async start(opts: { tickMs?: number; leaseMs?: number } = {}): Promise<void> {
+    this.leaseMs = opts.leaseMs ?? this.leaseMs;
+    await this.serial(() => this.checkLease());
     this.started = true;
     this.timer = setInterval(() => void this.serial(() => this.tick()).catch(() => undefined), opts.tickMs ?? 250);
     this.timer.unref();
+    this.leaseTimer = setInterval(
+      () => void this.serial(() => this.checkLease()).catch((err: Error) => this.logger.warn({ err: err.message }, 'gate: lease check failed')),
+      Math.max(250, Math.floor(this.leaseMs / 3)),
+    );
+    this.leaseTimer.unref();
     this.kick();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
     await this.chain.catch(() => undefined);
+    if (this.leader) {
+      // hand over at once rather than after the lease runs out
+      await this.db.query('update gate_lease set expires_at = now() where id = 1 and holder = $1', [this.replicaId]).catch(() => undefined);
+      this.leader = false;
+    }
+  }
+
+  /** Whether this hub replica runs the gate (holds the lease); the others stand by. */
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  /**
+   * Takes or renews the gate lease (database time, so replicas' clocks do not matter). A replica
+   * that becomes the leader first reloads the open passages, as they were left by the one before.
+   */
+  private async checkLease(): Promise<void> {
+    if (this.stopped) return;
+    // PGlite serves one process (its folder is locked), so a holder found at start is a previous
+    // run of this hub (killed before it could hand over): no need to wait for its lease to run out.
+    const force = this.db.engine === 'pglite' && !this.started;
+    const r = await this.db.query<{ holder: string }>(
+      `insert into gate_lease (id, holder, expires_at) values (1, $1, now() + $2 * interval '1 millisecond')
+       on conflict (id) do update set holder = excluded.holder, expires_at = excluded.expires_at
+       where $3 or gate_lease.holder = excluded.holder or gate_lease.expires_at < now()
+       returning holder`,
+      [this.replicaId, this.leaseMs, force],
+    );
+    const holds = r.rows.length === 1;
+    if (holds && !this.leader) {
+      await this.reload();
+      this.leader = true;
+      this.logger.info({ replica: this.replicaId }, 'gate: this hub replica runs the gate');
+      if (this.started) this.kick();
+    } else if (!holds && this.leader) {
+      this.leader = false;
+      this.openRecs.clear();
+      this.logger.error({ replica: this.replicaId }, 'gate: lease lost to another hub replica; standing by');
+    } else if (!holds && !this.started) {
+      this.logger.info({ replica: this.replicaId }, 'gate: another hub replica runs the gate; standing by');
+    }
   }
 
   /** Lane configuration changed: index the devices again. */
@@ -161,7 +218,7 @@ export class GateService {
   /** New events were stored: read them (coalesced). */
   kick(): void {
     // Before start() the lanes are unknown: reading events then would move the cursor past them.
-    if (this.stopped || !this.started) return;
+    if (this.stopped || !this.started || !this.leader) return;
     if (this.pumping) {
       this.again = true;
       return;
@@ -190,14 +247,25 @@ export class GateService {
     const touched = new Set<Rec>();
     this.notesChanged = [];
     this.passed = [];
+    if (!this.leader) throw standbyError();
     try {
       await this.db.transaction(async (tx) => {
+        // Fencing: a replica whose lease ran out (a long pause) must not decide; 'for share' makes
+        // a takeover wait for this step to commit.
+        const lease = await tx.query('select 1 from gate_lease where id = 1 and holder = $1 and expires_at > now() for share', [this.replicaId]);
+        if (!lease.rows.length) throw new LeaseLost();
         await fn(tx, pending, touched);
         for (const pd of pending) await this.queueCommands(tx, pd);
         for (const r of touched) await this.save(tx, r);
       });
       this.lastError = null;
     } catch (err) {
+      if (err instanceof LeaseLost) {
+        this.leader = false;
+        this.openRecs.clear();
+        this.logger.error({ replica: this.replicaId }, 'gate: lease expired before a step; standing by');
+        throw standbyError();
+      }
       this.lastError = (err as Error).message;
       this.logger.error({ err }, 'gate: step failed; state reloaded from the database');
       await this.reload().catch(() => undefined);
@@ -529,6 +597,9 @@ export class GateService {
   }
 
   private async tick(): Promise<void> {
+    // Other hub replicas store events too (a shared MQTT subscription splits them) and cannot kick
+    // this one: on PostgreSQL the leader also looks for new events on every tick.
+    if (this.leader && this.db.engine === 'postgres') this.kick();
     const now = this.clock.now().getTime();
     const due: Rec[] = [];
     for (const recs of this.openRecs.values())
