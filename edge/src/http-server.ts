@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { BearerToken } from './bearer.js';
 import type { EdgeHttpHandler, EdgeHttpRoutes } from './device.js';
 
 export interface EdgeHttpServerOptions {
@@ -29,10 +29,6 @@ export interface EdgeHttpServer {
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** Compares secrets in constant time (by their hashes, so lengths do not leak either). */
-function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-}
 const GET_ROUTES = new Set(['/metrics', '/healthz']);
 
 /**
@@ -45,6 +41,7 @@ const GET_ROUTES = new Set(['/metrics', '/healthz']);
 export async function startEdgeHttpServer(opts: EdgeHttpServerOptions): Promise<EdgeHttpServer> {
   const posts = new Map<string, EdgeHttpHandler>();
   const log = opts.logger;
+  const metricsToken = opts.metricsToken ? new BearerToken(opts.metricsToken) : null;
 
   const routes: EdgeHttpRoutes = {
     post(path, handler) {
@@ -84,7 +81,7 @@ export async function startEdgeHttpServer(opts: EdgeHttpServerOptions): Promise<
       }
       discard(req);
       if (path === '/metrics') {
-        if (opts.metricsToken && !sameSecret(req.headers.authorization ?? '', `Bearer ${opts.metricsToken}`)) {
+        if (metricsToken && !metricsToken.matches(req.headers.authorization)) {
           send(res, 401, { error: '/metrics needs the metrics token as a bearer token' }, { 'www-authenticate': 'Bearer realm="metrics"' }, method === 'HEAD');
           return;
         }

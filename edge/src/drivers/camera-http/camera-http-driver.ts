@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import {
   checkContainerNumber,
@@ -8,6 +7,7 @@ import {
   type ContainerData,
   type PlateData,
 } from '@cjp/contracts';
+import { BearerToken } from '../../bearer.js';
 import type { CameraHttpDeviceConfig } from '../../config.js';
 import { HealthTracker, type Device, type DeviceContext, type EdgeHttpRequest, type EdgeHttpResponse } from '../../device.js';
 import type { DeviceReading } from '../../reading.js';
@@ -72,7 +72,7 @@ export class CameraHttpDevice implements Device {
   readonly id: string;
   readonly path: string;
   private readonly tracker: HealthTracker;
-  private readonly tokenDigest: Buffer;
+  private readonly token: BearerToken;
   private readonly schema: ReturnType<typeof requestSchema>;
   private readonly log: DeviceContext['logger'];
   private registered = false;
@@ -90,7 +90,7 @@ export class CameraHttpDevice implements Device {
     this.id = config.id;
     this.path = `/cameras/${config.id}/reads`;
     this.tracker = new HealthTracker(config.id, this.driver);
-    this.tokenDigest = digest(config.token);
+    this.token = new BearerToken(config.token);
     this.schema = requestSchema(config.maxContainers);
     this.log = ctx.logger.child({ deviceId: config.id, path: this.path });
     this.tracker.setLive({ ...this.live });
@@ -126,7 +126,7 @@ export class CameraHttpDevice implements Device {
 
   private handleSync({ req, body }: EdgeHttpRequest): EdgeHttpResponse {
     if (this.closed) return { status: 503, body: { error: 'camera device is shutting down; retry' } };
-    if (!this.authorised(req.headers.authorization)) {
+    if (!this.token.matches(req.headers.authorization)) {
       return this.refuse(401, 'unauthorized: missing or wrong bearer token');
     }
 
@@ -210,12 +210,6 @@ export class CameraHttpDevice implements Device {
     return { status: 202, body: { accepted } };
   }
 
-  /** Constant-time: both sides are hashed to equal length first. */
-  private authorised(header: string | undefined): boolean {
-    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header ?? '');
-    return timingSafeEqual(digest(m?.[1] ?? ''), this.tokenDigest) && m !== null;
-  }
-
   private remember(key: string, seq: number, at: number): void {
     this.partial.set(key, { seq, at });
     if (this.partial.size > PARTIAL_MAX) this.partial.delete(this.partial.keys().next().value as string);
@@ -237,10 +231,6 @@ export class CameraHttpDevice implements Device {
     }
     return { status, body: { error: reason } };
   }
-}
-
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s, 'utf8').digest();
 }
 
 /** The same read sent again (a retry) has the same key; the edge's clock is not part of it. */

@@ -174,12 +174,17 @@ export class GateService {
       this.logger.info({ replica: this.replicaId }, 'gate: this hub replica runs the gate');
       if (this.started) this.kick();
     } else if (!holds && this.leader) {
-      this.leader = false;
-      this.openRecs.clear();
-      this.logger.error({ replica: this.replicaId }, 'gate: lease lost to another hub replica; standing by');
+      this.standDown('gate: lease lost to another hub replica; standing by');
     } else if (!holds && !this.started) {
       this.logger.info({ replica: this.replicaId }, 'gate: another hub replica runs the gate; standing by');
     }
+  }
+
+  /** No longer the leader: forget the open passages (the next leader reloads them from the database). */
+  private standDown(why: string): void {
+    this.leader = false;
+    this.openRecs.clear();
+    this.logger.error({ replica: this.replicaId }, why);
   }
 
   /** Lane configuration changed: index the devices again. */
@@ -261,9 +266,7 @@ export class GateService {
       this.lastError = null;
     } catch (err) {
       if (err instanceof LeaseLost) {
-        this.leader = false;
-        this.openRecs.clear();
-        this.logger.error({ replica: this.replicaId }, 'gate: lease expired before a step; standing by');
+        this.standDown('gate: lease expired before a step; standing by');
         throw standbyError();
       }
       this.lastError = (err as Error).message;
