@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import {
   HubError,
   containerDataSchema,
@@ -23,6 +22,7 @@ import type { Principal } from '../identity/service.js';
 import { fromMicro, toMicro } from './decimal.js';
 import type { NoteService } from './notes.js';
 import type { GateRegistry } from './registry.js';
+import { GateLease } from './lease.js';
 import { decide, usable, type DecideResult } from './rules.js';
 
 export interface GateHooks {
@@ -101,7 +101,7 @@ export class GateService {
   private leader = false;
   private leaseMs = 15_000;
   private leaseTimer: NodeJS.Timeout | null = null;
-  private readonly replicaId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly lease: GateLease;
   /** lanes with a gate-2 lane of the same direction: two-gate mode (passed gate 1 / 2) */
   private twoGate = new Set<Lane['direction']>();
   lastError: string | null = null;
@@ -114,7 +114,9 @@ export class GateService {
     private readonly hooks: GateHooks,
     private readonly logger: Logger,
     private readonly clock: Clock = { now: () => new Date() },
-  ) {}
+  ) {
+    this.lease = new GateLease(db);
+  }
 
   get gateSettings(): GateSettings {
     return this.settings;
@@ -141,7 +143,7 @@ export class GateService {
     await this.chain.catch(() => undefined);
     if (this.leader) {
       // hand over at once rather than after the lease runs out
-      await this.db.query('update gate_lease set expires_at = now() where id = 1 and holder = $1', [this.replicaId]).catch(() => undefined);
+      await this.lease.release().catch(() => undefined);
       this.leader = false;
     }
   }
@@ -160,23 +162,16 @@ export class GateService {
     // PGlite serves one process (its folder is locked), so a holder found at start is a previous
     // run of this hub (killed before it could hand over): no need to wait for its lease to run out.
     const force = this.db.engine === 'pglite' && !this.started;
-    const r = await this.db.query<{ holder: string }>(
-      `insert into gate_lease (id, holder, expires_at) values (1, $1, now() + $2 * interval '1 millisecond')
-       on conflict (id) do update set holder = excluded.holder, expires_at = excluded.expires_at
-       where $3 or gate_lease.holder = excluded.holder or gate_lease.expires_at < now()
-       returning holder`,
-      [this.replicaId, this.leaseMs, force],
-    );
-    const holds = r.rows.length === 1;
+    const holds = await this.lease.acquire(this.leaseMs, force);
     if (holds && !this.leader) {
       await this.reload();
       this.leader = true;
-      this.logger.info({ replica: this.replicaId }, 'gate: this hub replica runs the gate');
+      this.logger.info({ replica: this.lease.holder }, 'gate: this hub replica runs the gate');
       if (this.started) this.kick();
     } else if (!holds && this.leader) {
       this.standDown('gate: lease lost to another hub replica; standing by');
     } else if (!holds && !this.started) {
-      this.logger.info({ replica: this.replicaId }, 'gate: another hub replica runs the gate; standing by');
+      this.logger.info({ replica: this.lease.holder }, 'gate: another hub replica runs the gate; standing by');
     }
   }
 
@@ -184,7 +179,7 @@ export class GateService {
   private standDown(why: string): void {
     this.leader = false;
     this.openRecs.clear();
-    this.logger.error({ replica: this.replicaId }, why);
+    this.logger.error({ replica: this.lease.holder }, why);
   }
 
   /** Lane configuration changed: index the devices again. */
@@ -255,10 +250,8 @@ export class GateService {
     if (!this.leader) throw standbyError();
     try {
       await this.db.transaction(async (tx) => {
-        // Fencing: a replica whose lease ran out (a long pause) must not decide; 'for share' makes
-        // a takeover wait for this step to commit.
-        const lease = await tx.query('select 1 from gate_lease where id = 1 and holder = $1 and expires_at > now() for share', [this.replicaId]);
-        if (!lease.rows.length) throw new LeaseLost();
+        // a replica whose lease ran out (a long pause) must not decide
+        if (!(await this.lease.stillHeld(tx))) throw new LeaseLost();
         await fn(tx, pending, touched);
         for (const pd of pending) await this.queueCommands(tx, pd);
         for (const r of touched) await this.save(tx, r);
