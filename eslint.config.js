@@ -31,7 +31,7 @@ export default tseslint.config(
       'no-restricted-imports': 'off',
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [...crossPackage('wms-ui'), { group: ['@cjp/contracts'], allowTypeImports: true, message: 'wms-ui imports contracts for types only.' }] },
+        { patterns: [...crossPackage('wms-ui'), { group: ['@cjp/contracts'], allowTypeImports: true, message: 'wms-ui imports contracts for types only (and @cjp/contracts/permissions at run time).' }] },
       ],
     },
   },

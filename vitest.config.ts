@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 // Tests run against the TypeScript sources, no build needed (STYLE.md P13).
 const alias = {
+  '@cjp/contracts/permissions': src('./contracts/src/permissions.ts'),
   '@cjp/contracts': src('./contracts/src/index.ts'),
   '@cjp/edge': src('./edge/src/index.ts'),
   '@cjp/hub-server': src('./hub-server/src/index.ts'),

@@ -9,8 +9,12 @@ export default defineConfig({
   base: '/',
   plugins: [vue()],
   resolve: {
-    // Types only: the UI imports contracts with `import type`, so nothing of it (nor zod) is bundled.
-    alias: { '@cjp/contracts': fileURLToPath(new URL('../contracts/src/index.ts', import.meta.url)) },
+    // The UI imports contracts' types with `import type` (nothing of it, nor zod, is bundled), and
+    // at run time only the permission table, which imports nothing. Subpath first: the first match wins.
+    alias: [
+      { find: '@cjp/contracts/permissions', replacement: fileURLToPath(new URL('../contracts/src/permissions.ts', import.meta.url)) },
+      { find: '@cjp/contracts', replacement: fileURLToPath(new URL('../contracts/src/index.ts', import.meta.url)) },
+    ],
   },
   define: {
     // vue-i18n feature flags (composition API only; no devtools in production)

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 
-/** Roles of DESIGN.md, Users. An enterprise user always has a tenant and sees only its goods. */
-export const ROLES = ['operator', 'gate_officer', 'dispatcher', 'manager', 'customs', 'enterprise', 'admin'] as const;
+import { ROLES } from './permissions.js';
+
 export const roleSchema = z.enum(ROLES);
-export type Role = z.infer<typeof roleSchema>;
 
 export const userDtoSchema = z
   .object({

@@ -1,5 +1,7 @@
 export * from './ids.js';
+export * from './decimal.js';
 export * from './envelope.js';
+export * from './permissions.js';
 export * from './identity.js';
 export * from './errors.js';
 export * from './mqtt/topics.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERMISSION_NAMES, type Permission } from '../permissions.js';
 
 /**
  * Actions the edge's drivers take (see edge README, "Commands"):
@@ -57,3 +58,18 @@ export const commandListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 export const commandListResponseSchema = z.object({ items: z.array(commandDtoSchema).describe('newest first') }).meta({ id: 'CommandList' });
+
+/**
+ * A device a module has claimed: commands to it need that module's permission instead of
+ * "devices.command" (a customs barrier belongs to gate officers, not to warehouse operators).
+ */
+export const deviceClaimSchema = z
+  .object({
+    edgeId: z.string(),
+    deviceId: z.string(),
+    module: z.string().describe('the hub module that claims it, e.g. "gate"'),
+    permission: z.enum(PERMISSION_NAMES as [Permission, ...Permission[]]).describe('the permission a command to this device needs'),
+  })
+  .meta({ id: 'DeviceClaim' });
+export type DeviceClaim = z.infer<typeof deviceClaimSchema>;
+export const deviceClaimListSchema = z.object({ items: z.array(deviceClaimSchema) }).meta({ id: 'DeviceClaimList' });

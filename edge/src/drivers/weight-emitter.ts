@@ -1,7 +1,7 @@
 import type { WeightData } from '@cjp/contracts';
 import type { HealthTracker } from '../device.js';
 import type { DeviceReading, ReadingSink } from '../reading.js';
-import { compareDecimal, decimalFromDigits, parseDecimal, spreadWithin, type ScaledDecimal } from './weighbridge/decimal.js';
+import { compareDecimal, decimalFromDigits, parseDecimal, spreadWithin, type ScaledDecimal } from '@cjp/contracts';
 import type { WeightReading, WeightUnit } from './weighbridge/types.js';
 
 export type WeightEventReading = DeviceReading<'weight', WeightData>;

@@ -1,7 +1,7 @@
 // Converters (STYLE.md P8): OPC UA values as the connector hands them over → our data.
 // Pure functions, no node-opcua import.
 
-import { decimalFromDigits, normalizeDecimal } from '../weighbridge/decimal.js';
+import { decimalFromDigits, normalizeDecimal } from '@cjp/contracts';
 
 /** A tag's value as the connector hands it to a driver (no node-opcua types). */
 export interface OpcuaValue {

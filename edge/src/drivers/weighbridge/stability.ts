@@ -1,4 +1,4 @@
-import { compareDecimal, parseDecimal, spreadWithin, type ScaledDecimal } from './decimal.js';
+import { compareDecimal, parseDecimal, spreadWithin, type ScaledDecimal } from '@cjp/contracts';
 import type { WeightReading, WeightUnit } from './types.js';
 
 /**

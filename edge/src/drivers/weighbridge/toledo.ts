@@ -1,4 +1,4 @@
-import { decimalFromDigits } from './decimal.js';
+import { decimalFromDigits } from '@cjp/contracts';
 import { FrameDecoder, hexByte, printable, type FrameResult, type ScanStep } from './frame-decoder.js';
 import type { WeightReading, WeightUnit } from './types.js';
 

@@ -1,4 +1,4 @@
-import { normalizeDecimal } from './decimal.js';
+import { normalizeDecimal } from '@cjp/contracts';
 import { FrameDecoder, checkByteFrom, hex2, printable, xorOf, type FrameResult, type ScanStep } from './frame-decoder.js';
 import type { WeightReading, WeightUnit } from './types.js';
 

@@ -1,4 +1,4 @@
-import { normalizeDecimal } from './decimal.js';
+import { normalizeDecimal } from '@cjp/contracts';
 import { FrameDecoder, printable, type FrameResult, type ScanStep } from './frame-decoder.js';
 import type { WeightUnit } from './types.js';
 

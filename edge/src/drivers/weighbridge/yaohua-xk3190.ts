@@ -1,4 +1,4 @@
-import { decimalFromDigits } from './decimal.js';
+import { decimalFromDigits } from '@cjp/contracts';
 import { FrameDecoder, checkByteFrom, hex2, printable, xorOf, type FrameResult, type ScanStep } from './frame-decoder.js';
 import type { WeightUnit } from './types.js';
 

@@ -1,4 +1,6 @@
-// Exact decimal strings for weights: frames carry digits and a decimal position, never floats.
+// Exact decimals as strings (weights, money, volumes): never a binary float. Frames carry digits and
+// a decimal position; the database keeps numeric; comparisons and sums are done on integers.
+// The one decimal helper of the house: the edge's decoders and the hub's modules both use it.
 
 const PLAIN_DECIMAL = /^(-?)(\d*)(?:\.(\d*))?$/;
 
@@ -63,3 +65,34 @@ export function spreadWithin(min: Scaled, max: Scaled, limit: Scaled): boolean {
 }
 
 export type { Scaled as ScaledDecimal };
+
+/** Micro-units (10⁻⁶): kg arithmetic for rules and sums, as integers. */
+const MICRO = 1_000_000n;
+
+/** "12.5" → 12_500_000n (decimals past the sixth are cut). */
+export function toMicro(s: string): bigint {
+  const neg = s.startsWith('-');
+  const [i = '0', f = ''] = (neg ? s.slice(1) : s).split('.');
+  const v = BigInt(i || '0') * MICRO + BigInt((f + '000000').slice(0, 6));
+  return neg ? -v : v;
+}
+
+/** 12_500_000n → "12.5" (no trailing zeros). */
+export function fromMicro(v: bigint): string {
+  const neg = v < 0n;
+  const a = neg ? -v : v;
+  const frac = (a % MICRO).toString().padStart(6, '0').replace(/0+$/, '');
+  return `${neg ? '-' : ''}${a / MICRO}${frac ? `.${frac}` : ''}`;
+}
+
+/** a + b + … as a decimal string (null and undefined count as zero). */
+export function sumDecimals(...values: Array<string | null | undefined>): string {
+  return fromMicro(values.reduce<bigint>((acc, v) => acc + (v ? toMicro(v) : 0n), 0n));
+}
+
+/** pct % of a micro value's magnitude, rounded half up to the micro unit (pct itself to 1/10000 %). */
+export function percentOf(valueMicro: bigint, pct: number): bigint {
+  const bp = BigInt(Math.round(pct * 10_000)); // pct × 10⁴
+  const n = (valueMicro < 0n ? -valueMicro : valueMicro) * bp;
+  return (n + 500_000n) / 1_000_000n;
+}
