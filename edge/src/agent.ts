@@ -10,6 +10,7 @@ import { createEdgeMetrics } from './metrics.js';
 import { MqttLink, type LinkHealth } from './mqtt-link.js';
 import { Outbox } from './outbox.js';
 import type { DeviceReading, SubmitResult } from './reading.js';
+import { WarnThrottle } from './warn-throttle.js';
 
 export interface EdgeAgentOptions extends DeviceFactoryOptions {
   logger?: Logger;
@@ -195,8 +196,7 @@ export async function startEdgeAgent(config: EdgeConfig, opts: EdgeAgentOptions 
 function alarmingOutboxHealth(outbox: Outbox, logger: Logger, statusNow: () => void) {
   let last: OutboxHealth | null = null;
   let lastAlarmAt = 0;
-  let lastRefusalLogAt = 0;
-  let refusedSinceLog = 0;
+  const refusals = new WarnThrottle(10_000);
   const get = (): OutboxHealth => {
     if (!outbox.isOpen && last) return last;
     const h = outbox.health();
@@ -222,12 +222,8 @@ function alarmingOutboxHealth(outbox: Outbox, logger: Logger, statusNow: () => v
       if (++appends % 100 === 0) get();
     },
     onRefused(deviceId: string, reason: string) {
-      refusedSinceLog += 1;
-      if (Date.now() - lastRefusalLogAt > 10_000) {
-        logger.error({ deviceId, refused: refusedSinceLog, reason }, 'reading refused by the outbox');
-        lastRefusalLogAt = Date.now();
-        refusedSinceLog = 0;
-      }
+      const refused = refusals.hit(Date.now());
+      if (refused !== null) logger.error({ deviceId, refused, reason }, 'reading refused by the outbox');
       get();
     },
   };

@@ -8,14 +8,25 @@ import type { TransportState } from './transports/byte-transport.js';
 export type CommandResult = { ok: true; result?: Record<string, unknown> } | { ok: false; error: string };
 
 /**
- * A configured device: a connector (transport or session) plus a driver that turns what it
- * receives into readings (STYLE.md P8).
+ * A configured device, as the agent and createDevice see it: one connector (transport, session,
+ * subscription or HTTP route) plus the decoding that turns what it receives into readings
+ * (STYLE.md P8). Every driver implements exactly this; most extend DeviceBase (device-base.ts),
+ * which holds what they all share. See edge/README.md "Writing a driver".
+ *
+ * Readings are not returned: the device hands each one to `ctx.sink.submit` (DeviceContext) as it
+ * arrives, and reports state changes through `ctx.onStateChange`, live values through `ctx.onLive`.
  */
 export interface Device {
   readonly id: string;
   readonly driver: string;
+  /**
+   * Opens the connector and keeps it open (reconnecting by itself) until close(); returns at once,
+   * without waiting for the device. Idempotent; a closed device does not open again.
+   */
   start(): void;
+  /** Closes the connector; what the device still holds (open RFID presences) is submitted first. */
   close(): Promise<void>;
+  /** State, counters, last error and live values, for the status, /healthz and /metrics. */
   health(): DeviceHealth;
   /**
    * Runs a hub command (e.g. barrier `open`, LED `show`). Absent when the device takes none.
@@ -46,7 +57,9 @@ export interface EdgeHttpRoutes {
   post(path: string, handler: EdgeHttpHandler): void;
 }
 
+/** What the agent gives each device it creates. */
 export interface DeviceContext {
+  /** where every reading goes (the agent validates it and stores it in the outbox) */
   sink: ReadingSink;
   logger: Logger;
   now: () => Date;

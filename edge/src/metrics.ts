@@ -85,26 +85,22 @@ export function createEdgeMetrics(src: MetricsSource) {
     },
   });
   // Counters mirror the devices' own counts (they only grow while the agent runs).
-  new Counter({
-    name: 'cjp_edge_device_readings_total',
-    help: 'per device: readings handed to the outbox',
-    labelNames: ['device'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const d of devices()) this.inc({ device: d.deviceId }, d.readings);
-    },
-  });
-  new Counter({
-    name: 'cjp_edge_device_errors_total',
-    help: 'per device: errors (connection failures, refused frames, readings not stored)',
-    labelNames: ['device'] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const d of devices()) this.inc({ device: d.deviceId }, d.errors);
-    },
-  });
+  const perDevice = [
+    { name: 'cjp_edge_device_readings_total', help: 'per device: readings handed to the outbox', count: (d: DeviceHealth) => d.readings },
+    { name: 'cjp_edge_device_errors_total', help: 'per device: errors (connection failures, refused frames, readings not stored)', count: (d: DeviceHealth) => d.errors },
+  ];
+  for (const { name, help, count } of perDevice) {
+    new Counter({
+      name,
+      help,
+      labelNames: ['device'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const d of devices()) this.inc({ device: d.deviceId }, count(d));
+      },
+    });
+  }
   new Counter({
     name: 'cjp_edge_device_rejects_total',
     help: 'per device: frames or messages refused, by class (check, noise, too-long, unit, auth, outbox, malformed)',

@@ -1,20 +1,13 @@
 import { connect, ErrorWithReasonCode, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import {
-  ackMessageSchema,
-  commandMessageSchema,
-  formatIssues,
-  topics,
-  type CommandAck,
-  type CommandMessage,
-  type DeviceHealth,
-  type LiveMessage,
-  type OutboxHealth,
-  type StatusMessage,
-} from '@cjp/contracts';
+import { topics, type DeviceHealth, type LiveMessage, type OutboxHealth, type StatusMessage } from '@cjp/contracts';
 import { Backoff } from './backoff.js';
 import type { EdgeConfig } from './config.js';
+import { CommandInbox, type CommandHandler } from './mqtt-commands.js';
+import { OutboxPublisher, type LinkConnection } from './outbox-publisher.js';
 import type { Outbox } from './outbox.js';
+
+export type { CommandHandler } from './mqtt-commands.js';
 
 export type LinkState = 'connecting' | 'connected' | 'disconnected';
 
@@ -27,8 +20,6 @@ export interface LinkHealth {
   /** failed connection attempts since the last good connection */
   failedAttempts: number;
 }
-
-export type CommandHandler = (deviceId: string, command: CommandMessage) => Promise<Omit<CommandAck, 'id'>>;
 
 export interface MqttLinkOptions {
   site: string;
@@ -47,17 +38,15 @@ export interface MqttLinkOptions {
 
 // v3.1.1 CONNACK return codes (MQTT 5 reason codes 0x86/0x87 mean the same).
 const REFUSED_CREDENTIALS = new Set([4, 5, 0x86, 0x87]);
-const PUMP_BATCH = 64;
-/** command ids remembered against redelivery, and answers kept while disconnected */
-const MAX_REMEMBERED_COMMANDS = 1000;
 /** While readings flow, the retained status (readings, last reading) is refreshed this often, ms. */
 const ACTIVITY_STATUS_MS = 5000;
 
 /**
  * The edge's MQTT session: publishes the outbox in seq order with a bounded in-flight window,
- * trims on the hub's ack, replays what is unacked, answers commands and keeps the retained status.
- * MQTT.js' own reconnect is off (it resends in lockstep and queues in memory); this class
- * reconnects with capped exponential backoff and full jitter and replays from the outbox.
+ * trims on the hub's ack, replays what is unacked (OutboxPublisher), answers commands
+ * (CommandInbox) and keeps the retained status. MQTT.js' own reconnect is off (it resends in
+ * lockstep and queues in memory); this class reconnects with capped exponential backoff and full
+ * jitter, and the publisher replays from the outbox.
  */
 export class MqttLink {
   private readonly t;
@@ -67,39 +56,21 @@ export class MqttLink {
   private readonly backoff: Backoff;
   private readonly log: Logger;
 
-  private client: MqttClient | null = null;
-  private generation = 0;
-  private connected = false;
-  /** subscribed and replaying: the cursor belongs to this connection */
-  private ready = false;
+  /** the current connection, shared with the publisher (which reads it, never writes it) */
+  private readonly conn: LinkConnection = { client: null, generation: 0, connected: false, ready: false };
   private closing = false;
   private state: LinkState = 'disconnected';
   private lastError: string | null = null;
   private connectedAt: string | null = null;
 
-  /** highest seq published on this connection */
-  private cursor = 0;
-  private inFlight = 0;
-  private pubacks = 0;
-  private pumping = false;
-  private pumpScheduled = false;
-  /** last ack progress, or when publishing resumed after everything was acked */
-  private progressAt = Date.now();
-  /** re-sends since the last ack progress */
-  private resendStreak = 0;
-
   private reconnectTimer: NodeJS.Timeout | null = null;
   private stableTimer: NodeJS.Timeout | null = null;
   private statusTimer: NodeJS.Timeout | null = null;
-  private resendTimer: NodeJS.Timeout | null = null;
   private statusScheduled = false;
   private lastStatusAt = 0;
   private activityTimer: NodeJS.Timeout | null = null;
-  private readonly idleWaiters = new Set<() => void>();
-  /** command answers waiting for a connection (bounded): an answer must reach the hub */
-  private pendingReplies: CommandAck[] = [];
-  /** recently seen command ids → their answer (or null while running): a redelivered command never runs twice */
-  private readonly seenCommands = new Map<string, CommandAck | null>();
+  private readonly commands: CommandInbox;
+  private readonly publisher: OutboxPublisher;
 
   constructor(private readonly opts: MqttLinkOptions) {
     this.t = topics(opts.broker.topicPrefix);
@@ -108,6 +79,27 @@ export class MqttLink {
     this.statusTopic = this.t.status(opts.site, opts.edgeId);
     this.backoff = new Backoff(opts.broker.reconnectBaseMs, opts.broker.reconnectMaxMs, opts.random);
     this.log = opts.logger.child({ component: 'mqtt-link', broker: redactUrl(opts.broker.url) });
+    this.commands = new CommandInbox({
+      log: this.log,
+      onCommand: opts.onCommand,
+      publish: (ack, done) => {
+        const client = this.conn.client;
+        if (!client || !this.conn.connected || !this.conn.ready) return false;
+        client.publish(this.t.cmdack(opts.site, opts.edgeId), JSON.stringify(ack), { qos: 1 }, done);
+        return true;
+      },
+    });
+    this.publisher = new OutboxPublisher({
+      outbox: opts.outbox,
+      maxInFlight: opts.broker.maxInFlight,
+      resendAfterMs: opts.resendAfterMs,
+      topicOf: (row) => this.t.evt(opts.site, opts.edgeId, row.kind, row.deviceId),
+      connection: this.conn,
+      log: this.log,
+      onPuback: () => this.backoff.reset(),
+      onRefused: (message) => (this.lastError = message),
+      onRenumbered: () => this.requestStatus(),
+    });
   }
 
   start(): void {
@@ -116,7 +108,7 @@ export class MqttLink {
 
   /** New rows are in the outbox. */
   notify(): void {
-    this.schedulePump();
+    this.publisher.notify();
   }
 
   /** Re-publish the retained status soon (coalesced). */
@@ -150,31 +142,17 @@ export class MqttLink {
    * that did not happen within `timeoutMs` or the link is down.
    */
   flush(timeoutMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const check = () => {
-        if (!this.connected) finish(false);
-        else if (this.ready && this.inFlight === 0 && this.cursor >= this.opts.outbox.lastSeq) finish(true);
-      };
-      const timer = setTimeout(() => finish(false), timeoutMs);
-      const finish = (ok: boolean) => {
-        clearTimeout(timer);
-        this.idleWaiters.delete(check);
-        resolve(ok);
-      };
-      this.idleWaiters.add(check);
-      this.schedulePump();
-      check();
-    });
+    return this.publisher.flush(timeoutMs);
   }
 
   /** Publishes the retained offline status and disconnects cleanly (so the broker sends no will). */
   async close(): Promise<void> {
     this.closing = true;
     this.clearTimers();
-    const client = this.client;
-    this.client = null;
+    const client = this.conn.client;
+    this.conn.client = null;
     if (!client) return;
-    const wasConnected = this.connected;
+    const wasConnected = this.conn.connected;
     if (wasConnected) {
       await withTimeout(
         new Promise<void>((resolve) =>
@@ -183,18 +161,18 @@ export class MqttLink {
         1000,
       );
     }
-    this.connected = this.ready = false;
+    this.conn.connected = this.conn.ready = false;
     this.connectedAt = null;
     // A clean DISCONNECT tells the broker not to send the will; we already said we are offline.
     const ended = await withTimeout(new Promise<void>((resolve) => client.end(!wasConnected, () => resolve())), 1000);
     if (!ended) client.end(true);
     this.setState('disconnected');
-    this.notifyIdleWaiters();
+    this.publisher.wakeWaiters();
   }
 
   private connect(): void {
     if (this.closing) return;
-    const gen = ++this.generation;
+    const gen = ++this.conn.generation;
     const { broker, edgeId } = this.opts;
     this.setState('connecting');
     const client = connect(broker.url, {
@@ -209,26 +187,25 @@ export class MqttLink {
       resubscribe: false,
       will: { topic: this.statusTopic, payload: Buffer.from(JSON.stringify(this.offlineStatus())), qos: 1, retain: true },
     });
-    this.client = client;
+    this.conn.client = client;
     client.on('connect', () => this.onConnect(client, gen));
     client.on('message', (topic, payload) => {
-      if (gen === this.generation) this.onMessage(topic, payload);
+      if (gen === this.conn.generation) this.onMessage(topic, payload);
     });
     client.on('error', (err) => {
-      if (gen === this.generation) this.onError(err);
+      if (gen === this.conn.generation) this.onError(err);
     });
     client.on('close', () => this.onClose(client, gen));
   }
 
   private onConnect(client: MqttClient, gen: number): void {
-    if (gen !== this.generation || this.closing) return;
-    this.connected = true;
-    this.ready = false;
-    this.pubacks = 0;
+    if (gen !== this.conn.generation || this.closing) return;
+    this.conn.connected = true;
+    this.conn.ready = false;
+    this.publisher.onConnect();
     // Readings and command answers are small packets: send each at once, not after the ACK of the
     // previous one (Nagle with Linux's delayed ACK adds up to 40 ms at the gate).
     (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
-    this.cursor = this.opts.outbox.ackedSeq;
     this.connectedAt = new Date().toISOString();
     this.setState('connected');
     this.log.info({ clientId: `edge-${this.opts.edgeId}` }, 'connected to broker');
@@ -236,23 +213,16 @@ export class MqttLink {
     this.stableTimer = setTimeout(() => this.backoff.reset(), 10_000);
     this.statusTimer = setInterval(() => this.publishStatus(), this.opts.broker.statusIntervalS * 1000);
     client.subscribe({ [this.ackTopic]: { qos: 1 }, [this.cmdPrefix + '+']: { qos: 1 } }, (err, granted) => {
-      if (gen !== this.generation || !this.connected) return;
+      if (gen !== this.conn.generation || !this.conn.connected) return;
       const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];
       if (err || refused.length) {
         this.log.error({ err: err?.message, refused }, 'broker refused our subscriptions; acks and commands will not arrive');
       }
-      // Replay from the lowest unacked seq; the hub dedupes on (edgeId, seq). Starting after SUBACK
-      // lets the retained ack arrive first, so a replaced outbox renumbers before it publishes.
-      this.ready = true;
-      this.cursor = this.opts.outbox.ackedSeq;
-      this.progressAt = Date.now();
-      this.resendStreak = 0;
+      this.conn.ready = true;
       // Online only once acks and commands can reach us.
       this.publishStatus();
-      const replies = this.pendingReplies;
-      this.pendingReplies = [];
-      for (const r of replies) this.replyCommand(r);
-      this.pump();
+      this.commands.resendPending();
+      this.publisher.onReady();
     });
   }
 
@@ -272,16 +242,13 @@ export class MqttLink {
     // Stale clients may still emit; keep an error listener so they cannot crash the process.
     client.removeAllListeners('message');
     client.removeAllListeners('connect');
-    if (gen !== this.generation) return;
-    const wasConnected = this.connected;
-    // MQTT 3.1.1 cannot refuse a publish; brokers close the connection instead (MQTT-3.3.5-2).
-    const refusedPublish = wasConnected && this.inFlight > 0 && this.pubacks === 0;
-    this.connected = this.ready = false;
+    if (gen !== this.conn.generation) return;
+    const wasConnected = this.conn.connected;
+    this.conn.connected = this.conn.ready = false;
     this.connectedAt = null;
-    this.inFlight = 0;
-    this.client = null;
+    this.conn.client = null;
     this.clearConnectionTimers();
-    this.notifyIdleWaiters();
+    const refusedPublish = this.publisher.onDisconnect(wasConnected);
     if (this.closing) return;
     client.end(true);
     this.setState('disconnected');
@@ -300,87 +267,9 @@ export class MqttLink {
     }, delay);
   }
 
-  private schedulePump(): void {
-    if (this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    setImmediate(() => {
-      this.pumpScheduled = false;
-      this.pump();
-    });
-  }
-
-  /** Publishes pending rows after the cursor, never more than maxInFlight un-PUBACKed at once. */
-  private pump(): void {
-    const client = this.client;
-    if (!client || !this.ready || this.pumping) return;
-    this.pumping = true;
-    const gen = this.generation;
-    try {
-      const { outbox, site, edgeId, broker } = this.opts;
-      while (this.inFlight < broker.maxInFlight && gen === this.generation) {
-        const rows = outbox.pending(this.cursor, Math.min(PUMP_BATCH, broker.maxInFlight - this.inFlight));
-        if (rows.length === 0) break;
-        for (const row of rows) {
-          if (this.cursor <= outbox.ackedSeq) this.progressAt = Date.now();
-          this.cursor = row.seq;
-          this.inFlight += 1;
-          const topic = this.t.evt(site, edgeId, row.kind, row.deviceId);
-          client.publish(topic, row.payload, { qos: 1 }, (err) => this.onPuback(gen, row.seq, err));
-        }
-      }
-    } finally {
-      this.pumping = false;
-    }
-    this.armResend();
-    this.notifyIdleWaiters();
-  }
-
-  private onPuback(gen: number, seq: number, err: Error | undefined): void {
-    if (gen !== this.generation) return;
-    this.inFlight = Math.max(0, this.inFlight - 1);
-    if (err) {
-      // Stays in the outbox; replayed after resendAfterMs or the next reconnect.
-      this.lastError = `publish of seq ${seq} refused: ${err.message}`;
-      this.log.error({ seq, err: err.message }, 'broker refused a publish; it stays in the outbox');
-    } else {
-      this.pubacks += 1;
-      this.backoff.reset();
-    }
-    this.schedulePump();
-    this.notifyIdleWaiters();
-  }
-
-  /**
-   * Replays from the lowest unacked seq when the hub made no ack progress for resendAfterMs.
-   * Each further replay without progress waits twice as long (up to 32×), so a hub that is down
-   * for hours is not sent the whole backlog every few seconds.
-   */
-  private armResend(): void {
-    if (this.resendTimer || !this.ready || this.cursor <= this.opts.outbox.ackedSeq) return;
-    const due = () => this.opts.resendAfterMs * 2 ** Math.min(this.resendStreak, 5);
-    this.resendTimer = setTimeout(
-      () => {
-        this.resendTimer = null;
-        if (!this.ready || this.cursor <= this.opts.outbox.ackedSeq) return;
-        if (Date.now() - this.progressAt >= due()) {
-          this.log.info(
-            { fromSeq: this.opts.outbox.ackedSeq + 1, toSeq: this.cursor, silentForMs: Date.now() - this.progressAt },
-            'no ack progress from the hub; re-sending unacked events',
-          );
-          this.cursor = this.opts.outbox.ackedSeq;
-          this.progressAt = Date.now();
-          this.resendStreak += 1;
-          this.pump();
-        }
-        this.armResend();
-      },
-      Math.max(0, this.progressAt + due() - Date.now()),
-    );
-  }
-
   private publishStatus(): void {
-    const client = this.client;
-    if (!client || !this.connected) return;
+    const client = this.conn.client;
+    if (!client || !this.conn.connected) return;
     this.lastStatusAt = Date.now();
     const status: StatusMessage = {
       edgeId: this.opts.edgeId,
@@ -403,103 +292,14 @@ export class MqttLink {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
-    if (topic === this.ackTopic) this.onAck(payload);
-    else if (topic.startsWith(this.cmdPrefix)) void this.onCommand(topic.slice(this.cmdPrefix.length), payload);
-  }
-
-  private onAck(payload: Buffer): void {
-    const parsed = ackMessageSchema.safeParse(parseJson(payload));
-    if (!parsed.success) {
-      this.log.warn({ reason: formatIssues(parsed.error) }, 'ignored a malformed ack');
-      return;
-    }
-    const { outbox } = this.opts;
-    const { seq } = parsed.data;
-    const before = outbox.ackedSeq;
-    if (seq >= outbox.lastSeq + 1) {
-      const r = outbox.adoptHubWatermark(seq);
-      if (r.adopted) {
-        this.log.warn(
-          { hubSeq: seq, nextSeq: outbox.lastSeq + 1, ...r },
-          'the hub has applied seqs this outbox never assigned (outbox lost or replaced); numbering continues after the hub',
-        );
-        this.cursor = outbox.ackedSeq;
-        this.requestStatus();
-      }
-    } else {
-      outbox.ackUpTo(seq);
-    }
-    if (outbox.ackedSeq > before) {
-      this.progressAt = Date.now();
-      this.resendStreak = 0;
-      if (this.cursor < outbox.ackedSeq) this.cursor = outbox.ackedSeq;
-    }
-    this.schedulePump();
-  }
-
-  private async onCommand(deviceId: string, payload: Buffer): Promise<void> {
-    const json = parseJson(payload);
-    const parsed = commandMessageSchema.safeParse(json);
-    if (!parsed.success) {
-      const id = (json as { id?: unknown } | null)?.id;
-      this.log.warn({ deviceId, reason: formatIssues(parsed.error) }, 'malformed command');
-      if (typeof id === 'string' && id) this.replyCommand({ id, ok: false, error: `invalid command: ${formatIssues(parsed.error)}` });
-      return;
-    }
-    const cmd = parsed.data;
-    if (this.seenCommands.has(cmd.id)) {
-      // QoS 1 redelivery: answer again (once known), never run again.
-      const known = this.seenCommands.get(cmd.id);
-      if (known) this.replyCommand(known);
-      return;
-    }
-    this.rememberCommand(cmd.id, null);
-    if (!(Date.parse(cmd.expiresAt) > Date.now())) {
-      this.log.warn({ deviceId, id: cmd.id, action: cmd.action, expiresAt: cmd.expiresAt }, 'command expired; not run');
-      this.answer({ id: cmd.id, ok: false, error: 'expired' });
-      return;
-    }
-    let result: Omit<CommandAck, 'id'>;
-    try {
-      result = await this.opts.onCommand(deviceId, cmd);
-    } catch (err) {
-      result = { ok: false, error: (err as Error).message };
-    }
-    this.log.info({ deviceId, id: cmd.id, action: cmd.action, ok: result.ok, error: result.error }, 'command done');
-    this.answer({ id: cmd.id, ...result });
-  }
-
-  private answer(ack: CommandAck): void {
-    const stamped = { ...ack, ts: new Date().toISOString() };
-    this.rememberCommand(ack.id, stamped);
-    this.replyCommand(stamped);
-  }
-
-  private rememberCommand(id: string, ack: CommandAck | null): void {
-    this.seenCommands.delete(id);
-    this.seenCommands.set(id, ack);
-    if (this.seenCommands.size > MAX_REMEMBERED_COMMANDS) this.seenCommands.delete(this.seenCommands.keys().next().value!);
-  }
-
-  private replyCommand(ack: CommandAck): void {
-    const client = this.client;
-    if (!client || !this.connected || !this.ready) {
-      this.pendingReplies.push(ack);
-      if (this.pendingReplies.length > MAX_REMEMBERED_COMMANDS) this.pendingReplies.shift();
-      return;
-    }
-    client.publish(this.t.cmdack(this.opts.site, this.opts.edgeId), JSON.stringify(ack), { qos: 1 }, (err) => {
-      if (err) {
-        this.log.warn({ id: ack.id, err: err.message }, 'command ack not published; kept for the next connection');
-        this.pendingReplies.push(ack);
-      }
-    });
+    if (topic === this.ackTopic) this.publisher.onAck(payload);
+    else if (topic.startsWith(this.cmdPrefix)) void this.commands.handle(topic.slice(this.cmdPrefix.length), payload);
   }
 
   /** Devices' live values for screens: QoS 0, dropped while disconnected (the next one follows). */
   publishLive(message: LiveMessage): void {
-    const client = this.client;
-    if (!client || !this.connected || !this.ready) return;
+    const client = this.conn.client;
+    if (!client || !this.conn.connected || !this.conn.ready) return;
     client.publish(this.t.live(this.opts.site, this.opts.edgeId), JSON.stringify(message), { qos: 0 });
   }
 
@@ -507,14 +307,11 @@ export class MqttLink {
     this.state = state;
   }
 
-  private notifyIdleWaiters(): void {
-    for (const check of [...this.idleWaiters]) check();
-  }
-
   private clearConnectionTimers(): void {
-    for (const t of [this.stableTimer, this.resendTimer]) if (t) clearTimeout(t);
+    if (this.stableTimer) clearTimeout(this.stableTimer);
     if (this.statusTimer) clearInterval(this.statusTimer);
-    this.stableTimer = this.resendTimer = this.statusTimer = null;
+    this.stableTimer = this.statusTimer = null;
+    this.publisher.stop();
   }
 
   private clearTimers(): void {
@@ -534,14 +331,6 @@ async function withTimeout(p: Promise<void>, ms: number): Promise<boolean> {
     return await Promise.race([p.then(() => true), timeout]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-function parseJson(payload: Buffer): unknown {
-  try {
-    return JSON.parse(payload.toString('utf8'));
-  } catch {
-    return null;
   }
 }
 

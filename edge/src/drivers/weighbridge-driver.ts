@@ -1,6 +1,7 @@
 import type { WeighbridgeDeviceConfig } from '../config.js';
-import { HealthTracker, type Device, type DeviceContext } from '../device.js';
+import type { DeviceContext } from '../device.js';
 import type { ByteTransport } from '../transports/byte-transport.js';
+import { ByteStreamDevice } from './byte-stream-device.js';
 import { toKg, readingInKg, WeightEmitter } from './weight-emitter.js';
 import {
   StabilityTracker,
@@ -22,9 +23,6 @@ export interface LiveWeight {
   at: string | null;
 }
 
-/** Rejection warnings are logged at most this often per device, with the count since the last one. */
-const WARN_EVERY_MS = 10_000;
-
 /**
  * A weighbridge indicator streaming continuous frames (serial or a TCP serial server):
  * bytes → frame decoder → (software stability) → kg → one `weight` event per stable standstill
@@ -33,70 +31,27 @@ const WARN_EVERY_MS = 10_000;
  * Emission rules: WeightEmitter (weight-emitter.ts), shared with the OPC UA weighbridge. The live
  * value (health().live, published by the agent at a throttled rate) shows an overload.
  */
-export class WeighbridgeDevice implements Device {
-  readonly driver = 'weighbridge';
-  readonly id: string;
+export class WeighbridgeDevice extends ByteStreamDevice<'weighbridge'> {
   readonly format: WeightFormat;
   private readonly decoder: WeightFrameDecoder;
   private readonly stability: StabilityTracker | null;
   private readonly division: string | null;
-  private readonly tracker: HealthTracker;
   private readonly emitter: WeightEmitter;
   private latest: LiveWeight = { grossKg: null, stable: null, overload: false, at: null };
-  private lastWarnMs: number | null = null;
-  private unwarned = 0;
 
-  constructor(
-    config: WeighbridgeDeviceConfig,
-    private readonly transport: ByteTransport,
-    private readonly ctx: DeviceContext,
-  ) {
-    this.id = config.id;
+  constructor(config: WeighbridgeDeviceConfig, transport: ByteTransport, ctx: DeviceContext) {
+    super(config, transport, ctx, { rejectWarning: 'weighbridge frames rejected' });
     this.format = config.format;
     this.decoder = decoderFor(config);
     this.stability = config.format === 'toledo' ? null : new StabilityTracker({ ...config.stability });
     this.division = config.format === 'toledo' ? null : config.stability.division;
-    this.tracker = new HealthTracker(config.id, this.driver);
     this.emitter = new WeightEmitter({
       deviceId: config.id,
       format: config.format,
       stabilitySource: this.stability ? 'inferred' : 'indicator',
       zeroBandKg: config.zeroBandKg,
-      sink: ctx.sink,
-      tracker: this.tracker,
+      submit: (reading) => this.submit(reading),
     });
-  }
-
-  start(): void {
-    const log = this.ctx.logger.child({ deviceId: this.id, transport: this.transport.description });
-    this.transport.start({
-      onData: (chunk) => {
-        const now = this.ctx.now();
-        for (const result of this.decoder.push(chunk)) {
-          if (result.ok) this.onReading(result.reading, now, log);
-          else this.reject(result.reason, now, log);
-        }
-      },
-      onState: (state, error) => {
-        if (error) this.tracker.error(`${this.transport.description}: ${error.message}`);
-        if (state === 'connected') log.info('device connected');
-        else if (state === 'disconnected') log.warn({ err: error?.message }, 'device disconnected');
-        if (state !== 'connected') {
-          // a partial frame or a stability run must not be continued across a gap in the stream
-          this.decoder.reset();
-          this.stability?.reset();
-        }
-        if (this.tracker.setState(state)) this.ctx.onStateChange();
-      },
-    });
-  }
-
-  close(): Promise<void> {
-    return this.transport.close();
-  }
-
-  health() {
-    return this.tracker.snapshot();
   }
 
   /** The latest weight shown, for a UI (not sent anywhere yet). */
@@ -104,39 +59,37 @@ export class WeighbridgeDevice implements Device {
     return { ...this.latest };
   }
 
-  private onReading(raw: WeightReading, now: Date, log: DeviceContext['logger']): void {
+  protected onBytes(chunk: Buffer): void {
+    const now = this.ctx.now();
+    for (const result of this.decoder.push(chunk)) {
+      if (result.ok) this.onReading(result.reading, now);
+      else this.reject(result.reason, { format: this.format });
+    }
+  }
+
+  /** A partial frame or a stability run must not be continued across a gap in the stream. */
+  protected override onGap(): void {
+    this.decoder.reset();
+    this.stability?.reset();
+  }
+
+  private onReading(raw: WeightReading, now: Date): void {
     if (raw.unit === 'lb') {
       this.stability?.reset();
-      this.reject('unit lb refused: it has no exact kg value (set the indicator to kg or t)', now, log);
+      this.reject('unit lb refused: it has no exact kg value (set the indicator to kg or t)', { format: this.format });
       return;
     }
     const reading = this.stability ? this.stability.apply(raw, now.getTime()) : raw;
     const kg = readingInKg(reading);
     if (typeof kg === 'string') {
-      this.reject(kg, now, log);
+      this.reject(kg, { format: this.format });
       return;
     }
     const ts = now.toISOString();
-    const prev = this.latest;
     this.latest = { grossKg: kg.grossKg ?? kg.netKg ?? null, stable: kg.stable, overload: kg.overload, at: ts };
-    // Screens get the weight as it moves (the agent throttles what it publishes); unchanged frames cost nothing.
-    if (prev.grossKg !== this.latest.grossKg || prev.stable !== this.latest.stable || prev.overload !== this.latest.overload) {
-      this.tracker.setLive({ grossKg: this.latest.grossKg, stable: this.latest.stable, overload: this.latest.overload });
-      this.ctx.onLive?.();
-    }
+    // Screens get the weight as it moves (the agent throttles what it publishes); unchanged frames tell nobody.
+    this.setLive({ grossKg: this.latest.grossKg, stable: this.latest.stable, overload: this.latest.overload });
     this.emitter.push(kg, ts, this.division === null ? null : toKg(this.division, raw.unit));
-  }
-
-  /** A rejected frame: counted, lastError set, and a warning at most every 10 s with the count. */
-  private reject(reason: string, now: Date, log: DeviceContext['logger']): void {
-    this.tracker.reject(reason);
-    this.unwarned += 1;
-    const ms = now.getTime();
-    if (this.lastWarnMs === null || ms - this.lastWarnMs >= WARN_EVERY_MS || ms < this.lastWarnMs) {
-      log.warn({ reason, rejected: this.unwarned, format: this.format }, 'weighbridge frames rejected');
-      this.lastWarnMs = ms;
-      this.unwarned = 0;
-    }
   }
 }
 

@@ -1,6 +1,5 @@
 import type { WeightData } from '@cjp/contracts';
-import type { HealthTracker } from '../device.js';
-import type { DeviceReading, ReadingSink } from '../reading.js';
+import type { DeviceReading } from '../reading.js';
 import { compareDecimal, decimalFromDigits, parseDecimal, spreadWithin, type ScaledDecimal } from '@cjp/contracts';
 import type { WeightReading, WeightUnit } from './weighbridge/types.js';
 
@@ -63,8 +62,8 @@ export interface WeightEmitterOptions {
   stabilitySource: WeightData['stabilitySource'];
   /** |displayed weight| ≤ this (kg, exact decimal) counts as an empty scale */
   zeroBandKg: string;
-  sink: ReadingSink;
-  tracker: HealthTracker;
+  /** hands an event to the agent, counted in the device's health (DeviceBase.submit); true when stored */
+  submit: (reading: WeightEventReading) => boolean;
 }
 
 /**
@@ -142,9 +141,6 @@ export class WeightEmitter {
     if (kg.tareKg !== undefined) data.tareKg = kg.tareKg;
     if (kg.underload !== undefined) data.underload = kg.underload;
     const reading: WeightEventReading = { kind: 'weight', deviceId: this.opts.deviceId, ts, data };
-    const result = this.opts.sink.submit(reading);
-    if (result.ok) this.opts.tracker.reading(ts);
-    else this.opts.tracker.error(`reading not stored: ${result.error}`);
-    return result.ok;
+    return this.opts.submit(reading);
   }
 }

@@ -9,15 +9,14 @@ import {
 } from '@cjp/contracts';
 import { BearerToken } from '../../bearer.js';
 import type { CameraHttpDeviceConfig } from '../../config.js';
-import { HealthTracker, type Device, type DeviceContext, type EdgeHttpRequest, type EdgeHttpResponse } from '../../device.js';
+import type { DeviceContext, EdgeHttpRequest, EdgeHttpResponse } from '../../device.js';
+import { DeviceBase } from '../../device-base.js';
 import type { DeviceReading } from '../../reading.js';
 
 export type PlateReading = DeviceReading<'plate', PlateData>;
 export type ContainerReading = DeviceReading<'container', ContainerData>;
 type CameraReading = PlateReading | ContainerReading;
 
-/** Refused requests are logged at most this often, with how many since the last warning. */
-const WARN_EVERY_MS = 10_000;
 /** How long readings stored by a request that then failed (503) are remembered for its retry. */
 const PARTIAL_TTL_MS = 10 * 60_000;
 const PARTIAL_MAX = 1_000;
@@ -67,57 +66,41 @@ function requestSchema(maxContainers: number) {
  * (503, the camera retries), the readings already stored from that request are remembered for a
  * while, so the retry does not store them twice.
  */
-export class CameraHttpDevice implements Device {
-  readonly driver = 'camera-http';
-  readonly id: string;
+export class CameraHttpDevice extends DeviceBase<'camera-http'> {
   readonly path: string;
-  private readonly tracker: HealthTracker;
   private readonly token: BearerToken;
   private readonly schema: ReturnType<typeof requestSchema>;
-  private readonly log: DeviceContext['logger'];
-  private registered = false;
-  private closed = false;
   private live: { plate: string | null; container: string | null } = { plate: null, container: null };
   /** readings stored by requests that failed later on: item key → seq */
   private readonly partial = new Map<string, { seq: number; at: number }>();
-  private lastWarnMs: number | null = null;
-  private unwarned = 0;
 
   constructor(
     private readonly config: CameraHttpDeviceConfig,
-    private readonly ctx: DeviceContext,
+    ctx: DeviceContext,
   ) {
-    this.id = config.id;
-    this.path = `/cameras/${config.id}/reads`;
-    this.tracker = new HealthTracker(config.id, this.driver);
+    const path = `/cameras/${config.id}/reads`;
+    super(config, ctx, { log: { path }, rejectWarning: 'camera request refused', live: { plate: null, container: null } });
+    this.path = path;
     this.token = new BearerToken(config.token);
     this.schema = requestSchema(config.maxContainers);
-    this.log = ctx.logger.child({ deviceId: config.id, path: this.path });
-    this.tracker.setLive({ ...this.live });
   }
 
-  start(): void {
-    if (this.registered || this.closed) return;
+  protected openConnector(): void {
     if (!this.ctx.http) {
       this.tracker.error('no HTTP server: a camera-http device needs the edge\'s http: section');
       this.log.error('camera cannot be reached: the edge has no HTTP server (add an http: section to the config)');
       return;
     }
     this.ctx.http.post(this.path, (req) => this.handle(req));
-    this.registered = true;
     this.log.info('camera endpoint ready');
     // cameras push: there is no connection; "connected" means "can be pushed to", lastReadingAt tells liveness
-    if (this.tracker.setState('connected', this.ctx.now())) this.ctx.onStateChange();
+    this.setState('connected');
   }
 
-  close(): Promise<void> {
-    this.closed = true;
-    if (this.tracker.setState('disconnected', this.ctx.now())) this.ctx.onStateChange();
+  protected closeConnector(): Promise<void> {
+    // the route stays registered (the server has no unregister) and answers 503 from now on
+    this.setState('disconnected');
     return Promise.resolve();
-  }
-
-  health() {
-    return this.tracker.snapshot();
   }
 
   private handle(request: EdgeHttpRequest): Promise<EdgeHttpResponse> {
@@ -125,7 +108,7 @@ export class CameraHttpDevice implements Device {
   }
 
   private handleSync({ req, body }: EdgeHttpRequest): EdgeHttpResponse {
-    if (this.closed) return { status: 503, body: { error: 'camera device is shutting down; retry' } };
+    if (this.isClosed) return { status: 503, body: { error: 'camera device is shutting down; retry' } };
     if (!this.token.matches(req.headers.authorization)) {
       return this.refuse(401, 'unauthorized: missing or wrong bearer token');
     }
@@ -187,6 +170,7 @@ export class CameraHttpDevice implements Device {
         accepted.push({ kind: reading.kind, seq: earlier.seq });
         continue;
       }
+      // the sink directly, not submit(): a refusal is the camera's to retry (503), with what is stored kept apart
       const result = this.ctx.sink.submit(reading);
       if (!result.ok) {
         for (const s of stored) this.remember(s.key, s.seq, now.getTime());
@@ -201,8 +185,7 @@ export class CameraHttpDevice implements Device {
       if (reading.kind === 'plate') this.live.plate = reading.data.plate;
       else this.live.container = reading.data.number;
     }
-    this.tracker.setLive({ ...this.live });
-    this.ctx.onLive?.();
+    this.setLive({ ...this.live });
     const flagged = items.filter((it) => it.reading.kind === 'container' && !it.reading.data.checkDigitValid);
     if (flagged.length) {
       this.log.info({ containers: flagged.map((f) => (f.reading.data as ContainerData).number) }, 'container number read with a failed check digit: kept and flagged');
@@ -219,16 +202,9 @@ export class CameraHttpDevice implements Device {
     for (const [key, p] of this.partial) if (nowMs - p.at > PARTIAL_TTL_MS || p.at > nowMs) this.partial.delete(key);
   }
 
-  /** A refused request: counted by class, lastError set, a warning at most every 10 s. */
+  /** A refused request: counted by class, lastError set, a throttled warning (DeviceBase.reject). */
   private refuse(status: number, reason: string): EdgeHttpResponse {
-    this.tracker.reject(reason);
-    this.unwarned += 1;
-    const ms = this.ctx.now().getTime();
-    if (this.lastWarnMs === null || ms - this.lastWarnMs >= WARN_EVERY_MS || ms < this.lastWarnMs) {
-      this.log.warn({ status, reason, refused: this.unwarned }, 'camera request refused');
-      this.lastWarnMs = ms;
-      this.unwarned = 0;
-    }
+    this.reject(reason, { status });
     return { status, body: { error: reason } };
   }
 }

@@ -1,11 +1,10 @@
 import type { IoData } from '@cjp/contracts';
 import type { OpcuaDeviceConfig } from '../../config.js';
-import type { CommandResult, DeviceContext } from '../../device.js';
+import type { CommandResult } from '../../device.js';
 import type { DeviceReading } from '../../reading.js';
 import type { TransportState } from '../../transports/byte-transport.js';
 import type { OpcuaChange, OpcuaSessionOps, OpcuaWatch } from './connection.js';
-import { OpcuaDevice } from './device-base.js';
-import type { OpcuaSlot } from './pool.js';
+import { OpcuaDevice } from './opcua-device.js';
 import { integerFromTag, type OpcuaValue } from './values.js';
 
 type Config = Extract<OpcuaDeviceConfig, { driver: 'opcua-barrier' }>;
@@ -22,22 +21,11 @@ type Action = (typeof ACTIONS)[number];
  * Commands `open` and `close`: a method call (objectId + openMethod/closeMethod) or a value
  * written to the command tag; the result carries the state read right after the PLC accepted it.
  */
-export class OpcuaBarrierDevice extends OpcuaDevice {
-  readonly driver = 'opcua-barrier';
-  readonly watches: readonly OpcuaWatch[];
-  private readonly names: Map<number, string>;
+export class OpcuaBarrierDevice extends OpcuaDevice<Config> {
+  readonly watches: readonly OpcuaWatch[] = [{ key: 'state', nodeId: this.config.state }];
+  private readonly names = new Map(Object.entries(this.config.states).map(([name, value]) => [value, name]));
   private lastEmitted: string | null = null;
   private commandType: string | null = null;
-
-  constructor(
-    private readonly config: Config,
-    ctx: DeviceContext,
-    slot: OpcuaSlot,
-  ) {
-    super(config, ctx, slot);
-    this.watches = [{ key: 'state', nodeId: config.state }];
-    this.names = new Map(Object.entries(config.states).map(([name, value]) => [value, name]));
-  }
 
   onChanges(changes: readonly OpcuaChange[]): void {
     for (const c of changes) {

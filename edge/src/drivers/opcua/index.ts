@@ -1,7 +1,7 @@
 import type { OpcuaDeviceConfig } from '../../config.js';
 import type { Device, DeviceContext } from '../../device.js';
 import { OpcuaBarrierDevice } from './barrier.js';
-import type { OpcuaDevice } from './device-base.js';
+import type { OpcuaDevice } from './opcua-device.js';
 import { OpcuaLedDevice } from './led.js';
 import { OpcuaPool, type OpcuaSlot } from './pool.js';
 import { OpcuaRfidDevice } from './rfid.js';

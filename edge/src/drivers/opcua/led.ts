@@ -1,9 +1,8 @@
 import type { OpcuaDeviceConfig } from '../../config.js';
-import type { CommandResult, DeviceContext } from '../../device.js';
+import type { CommandResult } from '../../device.js';
 import type { TransportState } from '../../transports/byte-transport.js';
 import type { OpcuaChange, OpcuaWatch } from './connection.js';
-import { OpcuaDevice } from './device-base.js';
-import type { OpcuaSlot } from './pool.js';
+import { OpcuaDevice } from './opcua-device.js';
 
 type Config = Extract<OpcuaDeviceConfig, { driver: 'opcua-led' }>;
 
@@ -14,18 +13,8 @@ export const LED_MAX_TEXT = 256;
  * An LED display behind a PLC: command `show` `{ text }` writes the String tag; the tag is watched
  * so the live value `{ text }` is what the display holds, whoever wrote it.
  */
-export class OpcuaLedDevice extends OpcuaDevice {
-  readonly driver = 'opcua-led';
-  readonly watches: readonly OpcuaWatch[];
-
-  constructor(
-    private readonly config: Config,
-    ctx: DeviceContext,
-    slot: OpcuaSlot,
-  ) {
-    super(config, ctx, slot);
-    this.watches = [{ key: 'text', nodeId: config.textNode }];
-  }
+export class OpcuaLedDevice extends OpcuaDevice<Config> {
+  readonly watches: readonly OpcuaWatch[] = [{ key: 'text', nodeId: this.config.textNode }];
 
   onChanges(changes: readonly OpcuaChange[]): void {
     for (const c of changes) {

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { OpcuaDeviceConfig } from '../../config.js';
+
+/** The certificate store folder: `pkiDir`, default data/opcua-pki, relative to the working directory. */
+export function pkiDirOf(e: Pick<OpcuaDeviceConfig['endpoint'], 'pkiDir'>): string {
+  return resolve(e.pkiDir ?? 'data/opcua-pki');
+}
 
 /** A certificate file (PEM or DER) → its SHA-1 thumbprint (hex), or null if unreadable. */
 export function thumbprintOf(file: string): string | null {

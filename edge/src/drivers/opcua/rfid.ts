@@ -4,7 +4,7 @@ import type { DeviceContext } from '../../device.js';
 import type { DeviceReading } from '../../reading.js';
 import { RfidDedupe } from '../rfid-dedupe.js';
 import type { OpcuaChange, OpcuaWatch } from './connection.js';
-import { OpcuaDevice } from './device-base.js';
+import { OpcuaDevice } from './opcua-device.js';
 import type { OpcuaSlot } from './pool.js';
 import { epcFromTag, integerFromTag, numberFromTag } from './values.js';
 
@@ -29,8 +29,7 @@ interface Sample {
  * (the latest value not newer than the scan). Sightings go through the per (epc, antenna) dedupe:
  * `first` for a vehicle reader, `window` for items; events are `rfid` with source "opcua-autoid".
  */
-export class OpcuaRfidDevice extends OpcuaDevice {
-  readonly driver = 'opcua-rfid';
+export class OpcuaRfidDevice extends OpcuaDevice<Config> {
   readonly watches: readonly OpcuaWatch[];
   private readonly dedupe: RfidDedupe;
   private readonly emit: 'first' | 'window';
@@ -42,11 +41,7 @@ export class OpcuaRfidDevice extends OpcuaDevice {
   private waitTimer: NodeJS.Timeout | null = null;
   private lastEpc: string | null = null;
 
-  constructor(
-    private readonly config: Config,
-    ctx: DeviceContext,
-    slot: OpcuaSlot,
-  ) {
+  constructor(config: Config, ctx: DeviceContext, slot: OpcuaSlot) {
     super(config, ctx, slot);
     // every scan counts: sampling 0 asks the server for each change rather than the latest per interval
     const watches: OpcuaWatch[] = [{ key: 'scan', nodeId: config.lastScanDataNode, trigger: 'StatusValueTimestamp', samplingIntervalMs: 0 }];
@@ -64,9 +59,8 @@ export class OpcuaRfidDevice extends OpcuaDevice {
     });
   }
 
-  override start(): void {
-    super.start();
-    if (this.sweeper || this.closed) return;
+  protected override openConnector(): void {
+    super.openConnector();
     const tick = Math.min(1_000, Math.max(50, Math.floor(this.config.dedupeWindowMs / 2)));
     this.sweeper = setInterval(() => {
       this.dedupe.sweep(this.ctx.now());
@@ -87,7 +81,7 @@ export class OpcuaRfidDevice extends OpcuaDevice {
   onChanges(changes: readonly OpcuaChange[]): void {
     const scans: { epc: string; at: number | null }[] = [];
     for (const c of changes) {
-      const node = this.watches.find((w) => w.key === c.key)?.nodeId ?? c.key;
+      const node = this.nodeOf(c.key);
       if (!c.value.good) {
         // the reader's old last scan, still bad: nothing to report yet
         if (!(c.key === 'scan' && c.initial)) this.reject(`bad quality ${c.value.status} on ${c.key} ${node}`);

@@ -4,7 +4,7 @@ import type { TransportState } from '../../transports/byte-transport.js';
 import { readingInKg, toKg, WeightEmitter } from '../weight-emitter.js';
 import { StabilityTracker, type WeightReading } from '../weighbridge/index.js';
 import type { OpcuaChange, OpcuaWatch } from './connection.js';
-import { OpcuaDevice } from './device-base.js';
+import { OpcuaDevice } from './opcua-device.js';
 import type { OpcuaSlot } from './pool.js';
 import { booleanFromTag, decimalFromTag } from './values.js';
 
@@ -22,8 +22,7 @@ type Config = Extract<OpcuaDeviceConfig, { driver: 'opcua-weighbridge' }>;
  * nothing, so while connected the current weight is re-judged every sampling interval — "held
  * within one division for N readings and T ms".
  */
-export class OpcuaWeighbridgeDevice extends OpcuaDevice {
-  readonly driver = 'opcua-weighbridge';
+export class OpcuaWeighbridgeDevice extends OpcuaDevice<Config> {
   readonly watches: readonly OpcuaWatch[];
   private readonly emitter: WeightEmitter;
   private readonly stability: StabilityTracker | null;
@@ -34,11 +33,7 @@ export class OpcuaWeighbridgeDevice extends OpcuaDevice {
   private overloadFlag = false;
   private ticker: NodeJS.Timeout | null = null;
 
-  constructor(
-    private readonly config: Config,
-    ctx: DeviceContext,
-    slot: OpcuaSlot,
-  ) {
+  constructor(config: Config, ctx: DeviceContext, slot: OpcuaSlot) {
     super(config, ctx, slot);
     const watches: OpcuaWatch[] = [{ key: 'gross', nodeId: config.gross, ...(config.endpoint.deadband !== undefined ? { deadband: config.endpoint.deadband } : {}) }];
     if (config.stable) watches.push({ key: 'stable', nodeId: config.stable });
@@ -51,8 +46,7 @@ export class OpcuaWeighbridgeDevice extends OpcuaDevice {
       format: 'opcua',
       stabilitySource: this.stability ? 'inferred' : 'indicator',
       zeroBandKg: config.zeroBandKg,
-      sink: ctx.sink,
-      tracker: this.tracker,
+      submit: (reading) => this.submit(reading),
     });
   }
 
@@ -131,9 +125,5 @@ export class OpcuaWeighbridgeDevice extends OpcuaDevice {
     }
     this.setLive({ grossKg: kg.grossKg ?? null, stable: kg.stable, overload: kg.overload });
     this.emitter.push(kg, ts, this.division === null ? null : toKg(this.division, this.config.unit));
-  }
-
-  private nodeOf(key: string): string {
-    return this.watches.find((w) => w.key === key)?.nodeId ?? key;
   }
 }

@@ -1,15 +1,15 @@
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { RfidData } from '@cjp/contracts';
 import type { RfidMqttDeviceConfig } from '../../config.js';
-import { HealthTracker, type Device, type DeviceContext } from '../../device.js';
+import type { DeviceContext } from '../../device.js';
+import { DeviceBase } from '../../device-base.js';
 import type { DeviceReading } from '../../reading.js';
+import { WarnThrottle } from '../../warn-throttle.js';
 import { RfidDedupe } from '../rfid-dedupe.js';
 import { parseReaderMessage, type ParsedSighting } from './formats.js';
 
 export type RfidReading = DeviceReading<'rfid', RfidData>;
 
-/** Refused messages are logged at most this often, with how many since the last warning. */
-const WARN_EVERY_MS = 10_000;
 /** A reader clock outside maxClockSkewMs is reported at most this often. */
 const SKEW_WARN_EVERY_MS = 60_000;
 
@@ -27,52 +27,43 @@ const SKEW_WARN_EVERY_MS = 60_000;
  * clock. Presences are closed on the reader's time line (the edge clock plus the last offset seen),
  * so a reader clock a few minutes off neither splits nor stretches a presence.
  */
-export class RfidMqttDevice implements Device {
-  readonly driver = 'rfid-mqtt';
-  readonly id: string;
-  private readonly tracker: HealthTracker;
+export class RfidMqttDevice extends DeviceBase<'rfid-mqtt'> {
   private readonly dedupe: RfidDedupe;
   private readonly antennas: ReadonlySet<number> | null;
-  private readonly log: DeviceContext['logger'];
   private client: MqttClient | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
-  private closing = false;
   /** reader clock − edge clock of the latest message, ms (0 when the edge clock was used) */
   private clockOffsetMs = 0;
   /** last sighting per EPC on the reader's time line, for the live tag count */
   private readonly present = new Map<string, number>();
   private lastEpc: string | null = null;
-  private liveTags = 0;
-  private lastLiveEpc: string | null = null;
   private connected = false;
-  private lastWarnMs: number | null = null;
-  private unwarned = 0;
-  private lastSkewWarnMs: number | null = null;
+  private readonly skewWarnings = new WarnThrottle(SKEW_WARN_EVERY_MS);
   private lastConnectError: string | null = null;
 
   constructor(
     private readonly config: RfidMqttDeviceConfig,
-    private readonly ctx: DeviceContext,
+    ctx: DeviceContext,
   ) {
-    this.id = config.id;
-    this.tracker = new HealthTracker(config.id, this.driver);
+    super(config, ctx, {
+      log: { broker: config.broker.url, topic: config.topic },
+      rejectWarning: 'reader messages rejected',
+      live: { tags: 0, lastEpc: null },
+    });
     this.antennas = config.antennas ? new Set(config.antennas) : null;
-    this.log = ctx.logger.child({ deviceId: config.id, broker: config.broker.url, topic: config.topic });
     this.dedupe = new RfidDedupe({
       windowMs: config.dedupeWindowMs,
       role: config.role,
       source: config.format,
       emit: config.emit,
       maxTags: config.maxTags,
-      onRead: (data) => this.submit(data),
+      onRead: (data) => this.submitRead(data),
     });
-    this.tracker.setLive({ tags: 0, lastEpc: null });
   }
 
-  start(): void {
-    if (this.client || this.closing) return;
+  protected openConnector(): void {
     const { broker } = this.config;
-    this.tracker.setState('connecting', this.ctx.now());
+    this.setState('connecting');
     const options: IClientOptions = {
       protocolVersion: 4,
       clean: true,
@@ -91,16 +82,14 @@ export class RfidMqttDevice implements Device {
     this.client = client;
     client.on('connect', () => this.onConnect(client));
     client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
-    client.on('close', () => this.onClose());
+    client.on('close', () => this.onDisconnect());
     client.on('error', (err) => this.onError(err));
     const tick = Math.min(1_000, Math.max(50, Math.floor(this.config.dedupeWindowMs / 2)));
     this.sweepTimer = setInterval(() => this.sweep(), tick);
     this.sweepTimer.unref();
   }
 
-  async close(): Promise<void> {
-    if (this.closing) return;
-    this.closing = true;
+  protected async closeConnector(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;
     // open presences are emitted (window) rather than lost
@@ -108,21 +97,17 @@ export class RfidMqttDevice implements Device {
     const client = this.client;
     this.client = null;
     if (client) await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
-    if (this.tracker.setState('disconnected', this.ctx.now())) this.ctx.onStateChange();
-  }
-
-  health() {
-    return this.tracker.snapshot();
+    this.setState('disconnected');
   }
 
   private onConnect(client: MqttClient): void {
-    if (this.closing || client !== this.client) return;
+    if (this.isClosed || client !== this.client) return;
     this.lastConnectError = null;
     this.connected = true;
     this.log.info('connected to the reader\'s broker');
-    if (this.tracker.setState('connected', this.ctx.now())) this.ctx.onStateChange();
+    this.setState('connected');
     client.subscribe(this.config.topic, { qos: this.config.qos }, (err, granted) => {
-      if (this.closing || client !== this.client) return;
+      if (this.isClosed || client !== this.client) return;
       const refused = err ? err.message : granted?.some((g) => g.qos === 128) ? 'SUBACK 128 (not authorised?)' : null;
       if (refused) {
         this.tracker.error(`subscription to ${this.config.topic} refused: ${refused}`);
@@ -133,16 +118,16 @@ export class RfidMqttDevice implements Device {
     });
   }
 
-  private onClose(): void {
-    if (this.closing) return;
+  private onDisconnect(): void {
+    if (this.isClosed) return;
     const wasConnected = this.connected;
     this.connected = false;
-    if (this.tracker.setState('disconnected', this.ctx.now())) this.ctx.onStateChange();
+    this.setState('disconnected');
     if (wasConnected) this.log.warn({ retryInMs: this.config.broker.reconnectPeriodMs }, 'lost the reader\'s broker; reconnecting');
   }
 
   private onError(err: Error): void {
-    if (this.closing) return;
+    if (this.isClosed) return;
     this.tracker.error(`${this.config.broker.url}: ${err.message}`);
     // once per distinct error while disconnected: a broker that stays down is not logged every period
     if (err.message !== this.lastConnectError) this.log.warn({ err: err.message }, 'reader broker connection error');
@@ -150,7 +135,7 @@ export class RfidMqttDevice implements Device {
   }
 
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
-    if (this.closing) return;
+    if (this.isClosed) return;
     if (packet.retain) {
       this.log.debug({ topic }, 'retained message ignored (an old read replayed by the broker)');
       return;
@@ -158,7 +143,7 @@ export class RfidMqttDevice implements Device {
     if (payload.length === 0) return;
     const now = this.ctx.now();
     const parsed = parseReaderMessage(this.config.format, payload);
-    for (const reason of parsed.rejects) this.reject(reason, now, topic);
+    for (const reason of parsed.rejects) this.refuse(reason, topic);
     if (parsed.ignored) this.log.debug({ topic, ignored: parsed.ignored }, 'non-tag reader events ignored');
     let changed = false;
     for (const s of parsed.sightings) changed = this.see(s, now, topic) || changed;
@@ -169,7 +154,7 @@ export class RfidMqttDevice implements Device {
   private see(s: ParsedSighting, now: Date, topic: string): boolean {
     if (this.antennas) {
       if (s.antenna === null) {
-        this.reject(`${this.config.format}: read without an antenna port, but an antennas filter is configured (enable the reader's antenna metadata)`, now, topic);
+        this.refuse(`${this.config.format}: read without an antenna port, but an antennas filter is configured (enable the reader's antenna metadata)`, topic);
         return false;
       }
       if (!this.antennas.has(s.antenna)) return false;
@@ -201,9 +186,7 @@ export class RfidMqttDevice implements Device {
         this.clockOffsetMs = offset;
         return readerTs;
       }
-      const ms = now.getTime();
-      if (this.lastSkewWarnMs === null || ms - this.lastSkewWarnMs >= SKEW_WARN_EVERY_MS || ms < this.lastSkewWarnMs) {
-        this.lastSkewWarnMs = ms;
+      if (this.skewWarnings.hit(now) !== null) {
         this.log.warn(
           { readerTs: readerTs.toISOString(), offsetS: Math.round(offset / 1000), maxClockSkewMs: this.config.maxClockSkewMs },
           'reader clock is off: using the edge clock for its reads (set up NTP on the reader)',
@@ -228,35 +211,16 @@ export class RfidMqttDevice implements Device {
   }
 
   private updateLive(): void {
-    const tags = this.present.size;
-    const snapshotEpc = this.lastEpc;
-    if (tags === this.liveTags && snapshotEpc === this.lastLiveEpc) return;
-    this.liveTags = tags;
-    this.lastLiveEpc = snapshotEpc;
-    this.tracker.setLive({ tags, lastEpc: snapshotEpc });
-    this.ctx.onLive?.();
+    this.setLive({ tags: this.present.size, lastEpc: this.lastEpc });
   }
 
-  private submit(data: RfidData): void {
+  private submitRead(data: RfidData): void {
     const ts = this.config.emit === 'first' ? data.firstSeen : data.lastSeen;
     const reading: RfidReading = { kind: 'rfid', deviceId: this.id, ts, data };
-    const result = this.ctx.sink.submit(reading);
-    if (result.ok) this.tracker.reading(ts);
-    else {
-      this.tracker.error(`reading not stored: ${result.error}`);
-      this.log.error({ epc: data.epc, err: result.error }, 'rfid reading not stored');
-    }
+    this.submit(reading, { epc: data.epc });
   }
 
-  /** A refused message: counted, lastError set, and a warning at most every 10 s with the count. */
-  private reject(reason: string, now: Date, topic: string): void {
-    this.tracker.reject(reason);
-    this.unwarned += 1;
-    const ms = now.getTime();
-    if (this.lastWarnMs === null || ms - this.lastWarnMs >= WARN_EVERY_MS || ms < this.lastWarnMs) {
-      this.log.warn({ reason, rejected: this.unwarned, topic, format: this.config.format }, 'reader messages rejected');
-      this.lastWarnMs = ms;
-      this.unwarned = 0;
-    }
+  private refuse(reason: string, topic: string): void {
+    this.reject(reason, { topic, format: this.config.format });
   }
 }

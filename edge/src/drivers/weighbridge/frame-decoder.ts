@@ -1,4 +1,4 @@
-import type { WeightDecodeResult, WeightDecoderStats, WeightFormat, WeightFrameDecoder, WeightReading } from './types.js';
+import type { WeightDecodeResult, WeightDecoderStats, WeightFormat, WeightFrameDecoder, WeightReading, WeightUnit } from './types.js';
 
 /**
  * What a format's scanner says about the bytes at `pos`:
@@ -84,6 +84,41 @@ export abstract class FrameDecoder implements WeightFrameDecoder {
     this.counters.lastReject = r.reason;
     out.push(r);
   }
+}
+
+/** For formats whose frames carry no unit (XK3190, '='). */
+export interface IndicatorUnitOption {
+  /** the indicator's unit, which the frame does not carry (default 'kg') */
+  unit?: WeightUnit;
+}
+
+/**
+ * A fixed-length format whose frames start with one marker byte and carry no unit (XK3190, '='):
+ * bytes before a marker are skipped here, the format judges what starts at one (scanAtMarker).
+ */
+export abstract class MarkedFrameDecoder extends FrameDecoder {
+  readonly maxFrameBytes: number;
+  protected readonly unit: WeightUnit;
+
+  constructor(
+    /** the byte every frame starts with */
+    private readonly marker: number,
+    frameBytes: number,
+    options: IndicatorUnitOption,
+  ) {
+    super();
+    this.maxFrameBytes = frameBytes;
+    this.unit = options.unit ?? 'kg';
+  }
+
+  protected scan(buf: Buffer, pos: number): ScanStep {
+    if (buf[pos] === this.marker) return this.scanAtMarker(buf, pos);
+    const next = buf.indexOf(this.marker, pos + 1);
+    return { kind: 'skip', bytes: (next < 0 ? buf.length : next) - pos };
+  }
+
+  /** ScanStep for the bytes at `pos`, which holds a marker. */
+  protected abstract scanAtMarker(buf: Buffer, pos: number): ScanStep;
 }
 
 /** Byte → "0x1f" for reasons. */

@@ -1,6 +1,5 @@
 import { normalizeDecimal } from '@cjp/contracts';
-import { FrameDecoder, printable, type FrameResult, type ScanStep } from './frame-decoder.js';
-import type { WeightUnit } from './types.js';
+import { MarkedFrameDecoder, printable, type FrameResult, type IndicatorUnitOption, type ScanStep } from './frame-decoder.js';
 
 /**
  * The '=' continuous format of many Yaohua and generic indicators (A26 format 1, A23P format 2,
@@ -12,9 +11,7 @@ import type { WeightUnit } from './types.js';
  * No check, unit, stability or overload: `stable` is null, `overload` false. A frame is decoded as
  * soon as its 8 characters are in; one that contains an '=' was cut short and is skipped.
  */
-export interface YaohuaEqOptions {
-  /** the indicator's unit, which the frame does not carry (default 'kg') */
-  unit?: WeightUnit;
+export interface YaohuaEqOptions extends IndicatorUnitOption {
   /** the display string is sent reversed (default true); A26 "format 2" sends it in reading order */
   reversed?: boolean;
 }
@@ -22,23 +19,16 @@ export interface YaohuaEqOptions {
 const EQ = 0x3d;
 const FRAME_BYTES = 9;
 
-export class YaohuaEqDecoder extends FrameDecoder {
+export class YaohuaEqDecoder extends MarkedFrameDecoder {
   readonly format = 'yaohua-eq' as const;
-  readonly maxFrameBytes = FRAME_BYTES;
-  private readonly unit: WeightUnit;
   private readonly reversed: boolean;
 
   constructor(options: YaohuaEqOptions = {}) {
-    super();
-    this.unit = options.unit ?? 'kg';
+    super(EQ, FRAME_BYTES, options);
     this.reversed = options.reversed ?? true;
   }
 
-  protected scan(buf: Buffer, pos: number): ScanStep {
-    if (buf[pos] !== EQ) {
-      const next = buf.indexOf(EQ, pos + 1);
-      return { kind: 'skip', bytes: (next < 0 ? buf.length : next) - pos };
-    }
+  protected scanAtMarker(buf: Buffer, pos: number): ScanStep {
     const end = Math.min(buf.length, pos + FRAME_BYTES);
     const cut = buf.subarray(pos + 1, end).indexOf(EQ);
     if (cut >= 0) return { kind: 'skip', bytes: cut + 1 };

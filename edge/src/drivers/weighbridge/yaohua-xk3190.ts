@@ -1,6 +1,5 @@
 import { decimalFromDigits } from '@cjp/contracts';
-import { FrameDecoder, checkByteFrom, hex2, printable, xorOf, type FrameResult, type ScanStep } from './frame-decoder.js';
-import type { WeightUnit } from './types.js';
+import { MarkedFrameDecoder, checkByteFrom, hex2, printable, xorOf, type FrameResult, type IndicatorUnitOption, type ScanStep } from './frame-decoder.js';
 
 /**
  * Yaohua XK3190 A9/A9+/DS1/DS3/A23P continuous output, tF=0 (devices.md 1.2a), 12 bytes:
@@ -10,9 +9,7 @@ import type { WeightUnit } from './types.js';
  * XOR of bytes 2..9 sent as two hex characters ("%02X"). The frame has no unit, no stability and no
  * overload flag: `stable` is null (infer it with stability.ts) and `overload` is always false.
  */
-export interface Xk3190Options {
-  /** the indicator's unit, which the frame does not carry (default 'kg') */
-  unit?: WeightUnit;
+export interface Xk3190Options extends IndicatorUnitOption {
   /**
    * Also accept check nibbles 10-15 sent as nibble + 0x30 (':'..'?') instead of 'A'..'F'.
    * Default false: devices.md documents "%02X"; the other form is seen only in a third-party
@@ -25,23 +22,16 @@ const STX = 0x02;
 const ETX = 0x03;
 const FRAME_BYTES = 12;
 
-export class Xk3190Decoder extends FrameDecoder {
+export class Xk3190Decoder extends MarkedFrameDecoder {
   readonly format = 'yaohua-xk3190' as const;
-  readonly maxFrameBytes = FRAME_BYTES;
-  private readonly unit: WeightUnit;
   private readonly colonNibbles: boolean;
 
   constructor(options: Xk3190Options = {}) {
-    super();
-    this.unit = options.unit ?? 'kg';
+    super(STX, FRAME_BYTES, options);
     this.colonNibbles = options.colonNibbles ?? false;
   }
 
-  protected scan(buf: Buffer, pos: number): ScanStep {
-    if (buf[pos] !== STX) {
-      const next = buf.indexOf(STX, pos + 1);
-      return { kind: 'skip', bytes: (next < 0 ? buf.length : next) - pos };
-    }
+  protected scanAtMarker(buf: Buffer, pos: number): ScanStep {
     if (buf.length - pos < FRAME_BYTES) return { kind: 'more' };
     if (buf[pos + FRAME_BYTES - 1] !== ETX) return { kind: 'skip', bytes: 1 };
     return { kind: 'frame', bytes: FRAME_BYTES, result: this.decode(buf.subarray(pos, pos + FRAME_BYTES)) };
