@@ -117,13 +117,13 @@ describe('device commands through the hub (a raw MQTT client plays the edge)', (
 
   it("a module's command queued in its transaction: sent after the commit, kept while the edge is offline or the hub stopped, expired unsent when too late", async () => {
     const open = { action: 'open', args: {}, ttlS: 30 };
-    const queue = (req = open) => hub.db.transaction((tx) => hub.commands.queue(tx, 'wh-1', 'barrier-1', req, 'gate'));
+    const queue = (req = open) => hub.db.transaction((tx) => hub.modules.devices.commands.queue(tx, 'wh-1', 'barrier-1', req, 'gate'));
     const stateOf = async (id: string) => (await getCommand(id)).state;
 
     // 1. queued with the decision, published once it committed
     const a = await queue();
     expect(a).toMatchObject({ state: 'queued', issuedBy: 'gate' });
-    await hub.commands.publishQueued([a.id]);
+    await hub.modules.devices.commands.publishQueued([a.id]);
     expect(await waitFor(() => received.find((m) => m.id === a.id), 'a at the edge')).toMatchObject({ action: 'open', expiresAt: a.expiresAt });
     expect(await stateOf(a.id)).toBe('sent');
     expect(updates.filter((u) => u.id === a.id).map((u) => u.state)).toEqual(['sent']);
@@ -133,7 +133,7 @@ describe('device commands through the hub (a raw MQTT client plays the edge)', (
     await waitFor(async () => (await post(operator, '/edges/wh-1/devices/barrier-1/commands', { action: 'open' })).status === 503, 'the hub sees wh-1 offline');
     const b = await queue();
     const short = await queue({ ...open, ttlS: 1 });
-    await hub.commands.publishQueued([b.id, short.id]);
+    await hub.modules.devices.commands.publishQueued([b.id, short.id]);
     expect(await stateOf(b.id)).toBe('queued');
     const expired = await waitFor(() => updates.find((u) => u.id === short.id && u.state === 'expired'), 'the short command expired unsent', 15_000);
     expect(expired.error).toContain('never sent');

@@ -16,13 +16,16 @@ import {
   type PassageListQuery,
   type ResolveAction,
 } from '@cjp/contracts';
-import type { Db, Sql } from '../../db/db.js';
-import type { Logger } from '../../logger.js';
-import type { Principal } from '../identity/service.js';
-import { fromMicro, toMicro } from './decimal.js';
+import type { Principal } from '../../api/http.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import type { FeedCursor } from '../../core/consumer.js';
+import type { Db, Sql } from '../../core/db.js';
+import type { Lease } from '../../core/lease.js';
+import type { Logger } from '../../core/logger.js';
+import { canonicalDecimal } from '../../core/quantity.js';
+import type { StoredEvent } from '../devices/index.js';
 import type { NoteService } from './notes.js';
 import type { GateRegistry } from './registry.js';
-import { GateLease } from './lease.js';
 import { decide, usable, type DecideResult } from './rules.js';
 
 export interface GateHooks {
@@ -32,12 +35,10 @@ export interface GateHooks {
   publishCommands(ids: readonly string[]): Promise<void>;
   onPassage(p: Passage): void;
   onNote(n: Note): void;
-  /** a note's vehicle passed: the account book (warehouse module) posts the check list from this */
+  /** a note's vehicle passed, inside the pass's transaction (the gate.notePassed event) */
+  notePassed(tx: Sql, e: NotePassedEvent): Promise<void>;
+  /** after the commit of passes */
   onNotePassed(e: NotePassedEvent): void;
-}
-
-export interface Clock {
-  now(): Date;
 }
 
 interface EventRow {
@@ -71,7 +72,6 @@ interface Pending {
   commands: Array<{ deviceId: string; req: CommandRequest }>;
 }
 
-const STAFF_READ = new Set(['operator', 'gate_officer', 'manager', 'customs', 'admin']);
 const iso = (ms: number) => new Date(ms).toISOString();
 /** The step's fencing check failed: another replica may have taken the gate over. */
 class LeaseLost extends Error {}
@@ -101,7 +101,6 @@ export class GateService {
   private leader = false;
   private leaseMs = 15_000;
   private leaseTimer: NodeJS.Timeout | null = null;
-  private readonly lease: GateLease;
   /** lanes with a gate-2 lane of the same direction: two-gate mode (passed gate 1 / 2) */
   private twoGate = new Set<Lane['direction']>();
   lastError: string | null = null;
@@ -110,20 +109,24 @@ export class GateService {
     private readonly db: Db,
     private readonly registry: GateRegistry,
     private readonly notes: NoteService,
-    private readonly settings: GateSettings,
+    private readonly settings: GateSettings & { leaseMs?: number },
     private readonly hooks: GateHooks,
     private readonly logger: Logger,
-    private readonly clock: Clock = { now: () => new Date() },
-  ) {
-    this.lease = new GateLease(db);
-  }
+    /** "gate.passages": this replica runs the gate */
+    private readonly lease: Lease,
+    /** where the gate stands in the devices.events feed */
+    private readonly cursor: FeedCursor<StoredEvent>,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   get gateSettings(): GateSettings {
     return this.settings;
   }
 
   async start(opts: { tickMs?: number; leaseMs?: number } = {}): Promise<void> {
-    this.leaseMs = opts.leaseMs ?? this.leaseMs;
+    this.leaseMs = opts.leaseMs ?? this.settings.leaseMs ?? this.leaseMs;
+    // every replica knows the lanes (which devices are the gate's), the leader also their passages
+    await this.serial(() => this.indexLanes());
     await this.serial(() => this.checkLease());
     this.started = true;
     this.timer = setInterval(() => void this.serial(() => this.tick()).catch(() => undefined), opts.tickMs ?? 250);
@@ -146,6 +149,11 @@ export class GateService {
       await this.lease.release().catch(() => undefined);
       this.leader = false;
     }
+  }
+
+  /** The devices the gate's lanes drive (barrier, LED): commands to them are the gate officers'. */
+  claimedDevices(): Array<{ edgeId: string; deviceId: string }> {
+    return [...this.lanes.values()].flatMap((l) => [l.devices.barrier, l.devices.led].filter((d): d is string => !!d).map((deviceId) => ({ edgeId: l.edgeId, deviceId })));
   }
 
   /** Whether this hub replica runs the gate (holds the lease); the others stand by. */
@@ -290,15 +298,14 @@ export class GateService {
     for (let round = 0; round < 100 && !this.stopped; round++) {
       let more = false;
       await this.step(async (tx, pending, touched) => {
-        const cursor = (await tx.query<{ pos: number }>('select pos from gate_cursor where id = 1 for update')).rows[0]?.pos ?? 0;
-        const evs = (
-          await tx.query<EventRow>('select pos, edge_id, seq, device_id, kind, ts, data from events where pos > $1 order by pos limit 500', [cursor])
-        ).rows;
-        if (!evs.length) return;
-        more = evs.length === 500;
-        for (const ev of evs) await this.apply(tx, ev, pending, touched);
+        // The cursor moves in the same transaction as the passages these events changed.
+        const batch = await this.cursor.next(tx, 500);
+        if (!batch.items.length) return;
+        more = batch.items.length === 500;
+        for (const { pos, value: e } of batch.items)
+          await this.apply(tx, { pos, edge_id: e.edgeId, seq: e.seq, device_id: e.deviceId, kind: e.kind, ts: e.ts, data: e.data }, pending, touched);
         for (const r of touched) if (r.p.state === 'collecting') await this.evaluate(tx, r, pending, touched, false);
-        await tx.query('update gate_cursor set pos = $1 where id = 1', [evs[evs.length - 1]!.pos]);
+        await batch.advance();
       });
       if (!more) return;
     }
@@ -564,7 +571,7 @@ export class GateService {
     });
     this.notesChanged.push(res.note);
     const n = res.note;
-    this.passed.push({
+    const e: NotePassedEvent = {
       passportNo: n.passportNo,
       tenantId: n.tenantId,
       ioTypecd: n.ioTypecd,
@@ -574,7 +581,9 @@ export class GateService {
       passTime: this.clock.now().toISOString(),
       complete: res.complete,
       passageId: r.p.id,
-    });
+    };
+    await this.hooks.notePassed(tx, e);
+    this.passed.push(e);
   }
   private notesChanged: Note[] = [];
   private passed: NotePassedEvent[] = [];
@@ -791,9 +800,6 @@ export class GateService {
     await this.serial(() => this.pump());
   }
 
-  static canRead(role: string): boolean {
-    return STAFF_READ.has(role);
-  }
 }
 
 export function normPlate(s: string): string {
@@ -832,7 +838,7 @@ function passageDto(r: PassageRow): Passage {
     vehicleNo: r.vehicle_no,
     vehicleIcNo: r.vehicle_ic_no,
     passportNo: r.passport_no,
-    weighedKg: r.weighed_kg === null ? null : fromMicro(toMicro(r.weighed_kg)),
+    weighedKg: r.weighed_kg === null ? null : canonicalDecimal(r.weighed_kg),
     holdReasons: r.hold_reasons,
     readings: r.readings,
     decisions: r.decisions,
