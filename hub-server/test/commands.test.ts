@@ -75,6 +75,21 @@ describe('device commands through the hub (a raw MQTT client plays the edge)', (
     expect((await post(operator, '/edges/wh-1/devices/barrier-1/commands', { action: 'open', ttlS: 0 })).status).toBe(400);
   });
 
+  it('keeps a customs barrier for gate officers: a gate lane\'s devices need gate.devices.command, not devices.command', async () => {
+    const claims = (await (await fetch(`${hub.url}/api/v1/devices/claims`, { headers: { authorization: `Bearer ${operator}` } })).json()) as { items: Array<{ edgeId: string; deviceId: string; permission: string }> };
+    expect(claims.items).toContainEqual({ edgeId: 'gate-1', deviceId: 'barrier-gate-in-1', module: 'gate', permission: 'gate.devices.command' });
+    expect(claims.items).toContainEqual({ edgeId: 'gate-1', deviceId: 'led-gate-out-1', module: 'gate', permission: 'gate.devices.command' });
+    // the operator is refused before anything is looked up or sent (was: "edge offline")
+    const refused = await post(operator, '/edges/gate-1/devices/barrier-gate-in-1/commands', { action: 'open' });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('gate.devices.command');
+    // a gate officer passes the permission (and then learns that the demo gate edge is offline)
+    const officer = await login(hub, 'gate_officer');
+    expect((await post(officer, '/edges/gate-1/devices/barrier-gate-in-1/commands', { action: 'open' })).status).toBe(503);
+    // the warehouse's own devices stay the operator's
+    expect((await post(operator, '/edges/wh-1/devices/barrier-1/commands', { action: 'open', ttlS: 0 })).status).toBe(400);
+  });
+
   it('publishes the command to the edge and records its answer, live', async () => {
     const r = await post(operator, '/edges/wh-1/devices/barrier-1/commands', { action: 'open', ttlS: 30 });
     expect(r.status).toBe(202);

@@ -17,7 +17,8 @@ export const CORE_MIGRATIONS: MigrationSet = { module: 'core', dir: fileURLToPat
  * table pgmigrations). Those files are kept, frozen, so a database at any of their steps is
  * brought forward; then adopt.sql turns that schema into the one the baselines below create.
  */
-const LEGACY_DIR = fileURLToPath(new URL('../../migrations-legacy', import.meta.url));
+const LEGACY = fileURLToPath(new URL('../../legacy', import.meta.url));
+const LEGACY_DIR = join(LEGACY, 'migrations');
 const LEGACY_BASELINES: Record<string, string> = { identity: '001_identity.sql', devices: '001_devices.sql', gate: '001_gate.sql' };
 
 const sqlFiles = (dir: string) =>
@@ -62,7 +63,7 @@ export async function migrate(db: Db, sets: readonly MigrationSet[], log: (msg: 
         log(`${set.module}/${file}: applied`);
       }
       if (legacy && set.module === 'core') {
-        await tx.exec(readFileSync(join(LEGACY_DIR, 'adopt.sql'), 'utf8'));
+        await tx.exec(readFileSync(join(LEGACY, 'adopt.sql'), 'utf8'));
         log('legacy schema adopted into the module layout');
       }
     }
@@ -73,7 +74,7 @@ export async function migrate(db: Db, sets: readonly MigrationSet[], log: (msg: 
 /** Runs the legacy migrations a database has not had yet (it may be from any of their steps). */
 async function completeLegacy(tx: Tx, log: (msg: string) => void): Promise<void> {
   const ran = new Set((await tx.query<{ name: string }>('select name from pgmigrations')).rows.map((r) => r.name));
-  for (const file of sqlFiles(LEGACY_DIR).filter((f) => f !== 'adopt.sql')) {
+  for (const file of sqlFiles(LEGACY_DIR)) {
     const name = file.replace(/\.sql$/, '');
     if (ran.has(name)) continue;
     await tx.exec(upPart(readFileSync(join(LEGACY_DIR, file), 'utf8')));
