@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
-import type { Permission } from '@cjp/contracts';
+import type { CommandMessage, Permission } from '@cjp/contracts';
 import type { Clock } from './clock.js';
 import type { ConsumerOptions, CursorOptions, DurableConsumer, FeedCursor } from './consumer.js';
 import type { Db } from './db.js';
@@ -77,7 +77,7 @@ export interface EdgeLinkHooks {
 export interface EdgeLink {
   connected(): boolean;
   publishAck(siteId: string, edgeId: string, seq: number): void;
-  publishCommand(siteId: string, edgeId: string, deviceId: string, message: import('@cjp/contracts').CommandMessage): Promise<void>;
+  publishCommand(siteId: string, edgeId: string, deviceId: string, message: CommandMessage): Promise<void>;
 }
 
 export interface ModuleDefinition<Name extends string, Config, Service, Deps> {

@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server, type Namespace } from 'socket.io';
+import { Server, type Namespace, type Socket } from 'socket.io';
 import { HubError, SESSION_COOKIE, can, type UserDto } from '@cjp/contracts';
 import { socketError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -41,7 +41,7 @@ export class RealtimeHub implements RealtimePort {
   attach(http: HttpServer, authenticate: Authenticate): void {
     const io = new Server(http, { path: '/socket.io', serveClient: false });
     this.io = io;
-    const auth = (spec: ChannelSpec<unknown> | null) => async (socket: import('socket.io').Socket, next: (err?: Error) => void) => {
+    const auth = (spec: ChannelSpec<unknown> | null) => async (socket: Socket, next: (err?: Error) => void) => {
       try {
         const a = socket.handshake.auth as { token?: unknown };
         const token = typeof a?.token === 'string' ? a.token : cookieToken(socket.handshake.headers.cookie);

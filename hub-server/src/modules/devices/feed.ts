@@ -1,6 +1,6 @@
 import type { EventDto } from '@cjp/contracts';
 import type { Sql } from '../../core/db.js';
-import { FeedSignal, type EventFeed, type FeedItem } from '../../core/feed.js';
+import type { EventFeed, FeedItem, FeedSignal } from '../../core/feed.js';
 
 /** An accepted device event as the feed gives it to consumers (the gate). */
 export interface StoredEvent {

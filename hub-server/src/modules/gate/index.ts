@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { GATE_EVENTS, NAMESPACES, type GateServerToClient, type NotePassedEvent, type Note } from '@cjp/contracts';
-import type { Logger } from '../../core/logger.js';
 import { defineModule } from '../../core/module.js';
 import type { DevicesService } from '../devices/index.js';
 import type { IdentityService } from '../identity/index.js';
@@ -9,20 +8,12 @@ import { NoteService } from './notes.js';
 import { GateRegistry } from './registry.js';
 import { gateRoutes } from './routes.js';
 import { GateService } from './service.js';
+import type { GateModuleService } from './types.js';
 
 /** The event a passed release note publishes (the account book posts its check list from it). */
 export const NOTE_PASSED = 'gate.notePassed';
 
-/** What the gate module offers the others. */
-export interface GateModuleService {
-  /** passages: assembly from lane readings, decisions, officers' resolutions */
-  passages: GateService;
-  notes: NoteService;
-  registry: GateRegistry;
-  /** a release note changed through the API (realtime) */
-  onNote(note: Note): void;
-  logger: Logger;
-}
+export type { GateModuleService } from './types.js';
 
 export const gateModule = defineModule({
   name: 'gate',

@@ -21,7 +21,7 @@ import {
   vehicleSchema,
   type Passage,
 } from '@cjp/contracts';
-import type { GateModuleService } from './index.js';
+import type { GateModuleService } from './types.js';
 
 const passportNoParam = z.object({ passportNo: z.string().max(32) });
 
