@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { openDb } from '../hub-server/src/db/db.js';
-import { migrate } from '../hub-server/src/db/migrate.js';
+import { MIGRATION_SETS, migrate, openDb } from '../hub-server/src/index.js';
 import { TMP, templateDir } from './paths.js';
 
 /**
@@ -13,7 +12,7 @@ export default async function setup(): Promise<void> {
   const building = `${dir}.building-${process.pid}`;
   rmSync(building, { recursive: true, force: true });
   const db = await openDb({ dataDir: building });
-  await migrate(db);
+  await migrate(db, MIGRATION_SETS);
   await db.close();
   renameSync(building, dir);
 }

@@ -3,6 +3,9 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_TOPIC_PREFIX, formatIssues } from '@cjp/contracts';
+import { DEVICES_ENV, devicesConfigSchema } from './modules/devices/config.js';
+import { GATE_ENV, gateConfigSchema } from './modules/gate/config.js';
+import { IDENTITY_ENV, identityConfigSchema } from './modules/identity/config.js';
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v))]);
 const port = z.coerce.number().int().min(0).max(65535);
@@ -48,40 +51,10 @@ export const hubConfigSchema = z.object({
       sharedGroup: z.string().default('cjp-hub'),
     })
     .prefault({}),
-  ingest: z
-    .object({
-      batchSize: z.coerce.number().int().min(1).max(10_000).default(500),
-      /** messages queued before the hub stops reading from the broker (backpressure) */
-      maxQueue: z.coerce.number().int().min(100).default(20_000),
-    })
-    .prefault({}),
-  auth: z
-    .object({
-      sessionTtlS: z.coerce.number().int().min(60).default(12 * 3600), // 12 hours
-    })
-    .prefault({}),
-  /**
-   * The customs gate's rules. No official weight tolerance is known (customs.md §3.3: ask Xining
-   * Customs for the value used at Caojiapu); these defaults are a starting point, not a regulation.
-   */
-  gate: z
-    .object({
-      tolerance: z
-        .object({
-          loaded: z.object({ absKg: z.coerce.number().nonnegative().default(500), pct: z.coerce.number().nonnegative().max(100).default(3) }).prefault({}),
-          empty: z.object({ absKg: z.coerce.number().nonnegative().default(300), pct: z.coerce.number().nonnegative().max(100).default(2) }).prefault({}),
-        })
-        .prefault({}),
-      containerWaitMs: z.coerce.number().int().nonnegative().default(3000),
-      collectTimeoutMs: z.coerce.number().int().positive().default(60_000),
-      leaveTimeoutMs: z.coerce.number().int().positive().default(180_000),
-      staleAfterMs: z.coerce.number().int().positive().default(120_000),
-      requirePlate: bool.default(false),
-      passText: z.string().max(64).default('放行 {plate}'),
-      /** one hub replica runs the gate; another takes over this long after it stopped renewing, ms */
-      leaseMs: z.coerce.number().int().min(1000).default(15_000),
-    })
-    .prefault({}),
+  // each module's settings, under its name (modules/<name>/config.ts)
+  identity: identityConfigSchema,
+  devices: devicesConfigSchema,
+  gate: gateConfigSchema,
   /** demo mode seeds one user per role (password "cjp-demo") and the demo edges wh-1 and gate-1 */
   demo: bool.default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -114,25 +87,18 @@ const ENV_MAP: Record<string, string> = {
   MQTT_TOPIC_PREFIX: 'mqtt.topicPrefix',
   MQTT_SHARED_GROUP: 'mqtt.sharedGroup',
   MQTT_INTERNAL_PASSWORD: 'mqtt.internalPassword',
-  INGEST_BATCH_SIZE: 'ingest.batchSize',
-  INGEST_MAX_QUEUE: 'ingest.maxQueue',
-  SESSION_TTL_S: 'auth.sessionTtlS',
   HUB_DEMO: 'demo',
-  GATE_TOLERANCE_LOADED_KG: 'gate.tolerance.loaded.absKg',
-  GATE_TOLERANCE_LOADED_PCT: 'gate.tolerance.loaded.pct',
-  GATE_TOLERANCE_EMPTY_KG: 'gate.tolerance.empty.absKg',
-  GATE_TOLERANCE_EMPTY_PCT: 'gate.tolerance.empty.pct',
-  GATE_CONTAINER_WAIT_MS: 'gate.containerWaitMs',
-  GATE_COLLECT_TIMEOUT_MS: 'gate.collectTimeoutMs',
-  GATE_REQUIRE_PLATE: 'gate.requirePlate',
-  GATE_STALE_AFTER_MS: 'gate.staleAfterMs',
-  GATE_LEAVE_TIMEOUT_MS: 'gate.leaveTimeoutMs',
-  GATE_PASS_TEXT: 'gate.passText',
-  GATE_LEASE_MS: 'gate.leaseMs',
   LOG_LEVEL: 'logLevel',
   MAP_TILE_URL: 'map.tileUrl',
   MAP_TILE_ATTRIBUTION: 'map.tileAttribution',
+  ...moduleEnv('identity', IDENTITY_ENV),
+  ...moduleEnv('devices', DEVICES_ENV),
+  ...moduleEnv('gate', GATE_ENV),
 };
+
+function moduleEnv(module: string, env: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([name, path]) => [name, `${module}.${path}`]));
+}
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split('.');

@@ -1,26 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { liveMessageSchema, parseTopic } from '@cjp/contracts';
 import { fileURLToPath } from 'node:url';
 import type { HubConfig } from './config.js';
 import { createApp, type App } from './api/app.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from './broker/embedded-broker.js';
-import { connectHubLink, type HubLink } from './broker/hub-link.js';
-import { openDb, type Db } from './db/db.js';
-import { migrate } from './db/migrate.js';
-import { createLogger, type Logger } from './logger.js';
-import { createMetrics, type HubMetrics } from './metrics.js';
-import { CommandService } from './modules/devices/commands.js';
-import { IngestPipeline } from './modules/devices/ingest.js';
-import { DevicesService } from './modules/devices/service.js';
-import { NoteService } from './modules/gate/notes.js';
-import { GateRegistry } from './modules/gate/registry.js';
-import { GateService, type Clock } from './modules/gate/service.js';
-import { IdentityService } from './modules/identity/service.js';
-import { randomSecret } from './modules/identity/passwords.js';
-import { createRealtime, type Realtime } from './realtime/realtime.js';
+import { startEmbeddedBroker } from './broker/embedded-broker.js';
+import { connectHubLink } from './broker/hub-link.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { DurableConsumer, FeedCursor } from './core/consumer.js';
+import { openDb, type Db } from './core/db.js';
+import { EventLog } from './core/event-log.js';
+import { Lease } from './core/lease.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { createRegistry } from './core/metrics.js';
+import { migrate } from './core/migrate.js';
+import type { EdgeLinkHooks, HubModule, ModuleContext } from './core/module.js';
+import { randomSecret } from './core/secrets.js';
+import { HUB_MODULES, type MODULES } from './modules/index.js';
+import type { IdentityService } from './modules/identity/index.js';
+import { RealtimeHub } from './realtime/realtime.js';
 
 /** The built web UI beside this package (wms-ui/dist), used when http.uiDir is not set. */
 export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../wms-ui/dist', import.meta.url));
+
+/** Each module's service, by module name. */
+export type HubServices = { [M in (typeof MODULES)[number] as M['name']]: Awaited<ReturnType<M['create']>> };
 
 export interface Hub {
   config: HubConfig;
@@ -30,14 +32,9 @@ export interface Hub {
   mqttUrl: string;
   db: Db;
   app: App;
-  identity: IdentityService;
-  devices: DevicesService;
-  ingest: IngestPipeline;
-  commands: CommandService;
-  gate: GateService;
-  notes: NoteService;
-  gateRegistry: GateRegistry;
-  metrics: HubMetrics;
+  /** every module's service */
+  modules: HubServices;
+  events: EventLog;
   logger: Logger;
   /** graceful: stop intake, store what was received, close broker, HTTP and database */
   close(): Promise<void>;
@@ -47,14 +44,13 @@ export interface StartHubOptions {
   logger?: Logger;
   /** an opened database (tests share templates); closed by hub.close() */
   db?: Db;
-  /** the gate's clock (tests) */
+  /** the hub's clock (tests, accelerated scenarios) */
   clock?: Clock;
 }
 
-/** Starts the whole hub: database and migrations, broker, ingest, HTTP API, realtime. */
+/** Starts the hub: database and migrations, the modules, the broker and its link, HTTP, realtime. */
 export async function startHub(config: HubConfig, opts: StartHubOptions = {}): Promise<Hub> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const metrics = createMetrics();
   const cleanups: Array<() => Promise<void>> = [];
   const closeAll = async () => {
     for (const c of cleanups.reverse()) await c().catch((err: Error) => logger.warn({ err: err.message }, 'shutdown step failed'));
@@ -63,135 +59,83 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
     const db = opts.db ?? (await openDb({ url: config.db.url, dataDir: config.db.dataDir, poolSize: config.db.poolSize }));
     cleanups.push(() => db.close());
     logger.info({ engine: db.engine, ...(db.engine === 'pglite' ? { dataDir: config.db.dataDir } : {}) }, 'database open');
-    await migrate(db, (msg) => logger.debug({ msg }, 'migrate'));
+    await migrate(db, HUB_MODULES.map((m) => ({ module: m.name, dir: m.migrations })), (msg) => logger.debug({ msg }, 'migrate'));
+    if (config.demo) logger.warn('demo mode: demo users (password "cjp-demo") and the demo edges wh-1 and gate-1 exist; never use demo mode in production');
 
-    const identity = new IdentityService(db, { sessionTtlS: config.auth.sessionTtlS });
-    const devices = new DevicesService(db);
-    if (config.demo) {
-      await identity.seedDemo();
-      logger.warn('demo mode: demo users (password "cjp-demo") and the demo edges wh-1 and gate-1 exist; never use demo mode in production');
+    // 1. The modules, each from core's parts and the services of those it uses.
+    const clock = opts.clock ?? systemClock;
+    const metrics = createRegistry();
+    const events = new EventLog(db);
+    const realtime = new RealtimeHub(logger.child({ part: 'realtime' }));
+    const services: Record<string, unknown> = {};
+    for (const m of HUB_MODULES) {
+      const log = logger.child({ part: m.name });
+      const ctx: ModuleContext = {
+        db,
+        logger: log,
+        clock,
+        demo: config.demo,
+        topicPrefix: config.mqtt.topicPrefix,
+        metrics,
+        events,
+        realtime,
+        lease: (job) => new Lease(db, `${m.name}.${job}`),
+        cursor: (o) => new FeedCursor({ consumer: m.name, ...o }),
+        consumer: (o) => new DurableConsumer(db, log, { consumer: m.name, ...o }),
+      };
+      const moduleConfig = (config as unknown as Record<string, unknown>)[m.name];
+      services[m.name] = await m.create(ctx, moduleConfig, services);
     }
-    const gateRegistry = new GateRegistry(db);
-    const notes = new NoteService(db);
-    if (config.demo) await gateRegistry.seedDemo();
-    await devices.markAllOffline();
+    const each = <T>(fn: (m: HubModule, service: unknown) => T) => HUB_MODULES.map((m) => fn(m, services[m.name]));
+    const [edge] = each((m, s) => m.edgeLink?.(s)).filter((x): x is EdgeLinkHooks => !!x);
+    if (!edge) throw new Error('no module speaks the edge protocol (devices)');
 
-    let realtime: Realtime | null = null;
-    let link: HubLink | null = null;
-    const commands = new CommandService(
-      db,
-      {
-        publish: (siteId, edgeId, deviceId, message) =>
-          link ? link.publishCommand(siteId, edgeId, deviceId, message) : Promise.reject(new Error('the broker link is not up yet')),
-        onUpdate: (c) => realtime?.publishCommand(c),
-      },
-      logger.child({ part: 'commands' }),
-    );
-    const gate = new GateService(
-      db,
-      gateRegistry,
-      notes,
-      config.gate,
-      {
-        queueCommand: (tx, edgeId, deviceId, req, by) => commands.queue(tx, edgeId, deviceId, req, by),
-        publishCommands: (ids) => commands.publishQueued(ids),
-        onPassage: (p) => realtime?.publishPassage(p),
-        onNote: (n) => realtime?.publishNote(n),
-        onNotePassed: (e) => logger.info({ note: e.passportNo, vehicle: e.vehicleNo, complete: e.complete, rltNos: e.rltNos }, 'gate: release note passed'),
-      },
-      logger.child({ part: 'gate' }),
-      opts.clock,
-    );
-    const ingest = new IngestPipeline(
-      db,
-      {
-        publishAck: (siteId, edgeId, seq) => link?.publishAck(siteId, edgeId, seq),
-        onAccepted: (events) => {
-          realtime?.publishEvents(events);
-          gate.kick();
-        },
-        onStatus: ({ edgeId, siteId, status }) => {
-          realtime?.publishEdgeStatus({ edgeId, siteId, online: status.state === 'online', status });
-          // an edge back online (or seen again after a hub restart) gets the commands queued for it
-          if (status.state === 'online') void commands.flushQueued(edgeId).catch((err: Error) => logger.warn({ err: err.message, edgeId }, 'commands: flush failed'));
-        },
-        applyCommandAck: (sql, edgeId, ack, at) => commands.applyAck(sql, edgeId, ack, at),
-        onCommands: (answered) => answered.forEach((c) => realtime?.publishCommand(c)),
-      },
-      { topicPrefix: config.mqtt.topicPrefix, batchSize: config.ingest.batchSize, maxQueue: config.ingest.maxQueue, logger: logger.child({ part: 'ingest' }), metrics },
-    );
-
-    // Broker: embedded unless an external one is configured.
-    let broker: EmbeddedBroker | null = null;
-    let mqttUrl: string;
-    let hubUser: string | undefined = config.mqtt.username;
-    let hubPass: string | undefined = config.mqtt.password;
-    if (config.mqtt.url) {
-      mqttUrl = config.mqtt.url;
-    } else {
-      hubUser = `cjp-hub-internal`;
+    // 2. The broker (embedded unless an external one is configured) and the hub's link to it.
+    let mqttUrl = config.mqtt.url;
+    let hubUser = config.mqtt.username;
+    let hubPass = config.mqtt.password;
+    if (!mqttUrl) {
+      hubUser = 'cjp-hub-internal';
       hubPass = config.mqtt.internalPassword ?? randomSecret(32); // by default it lives only in this process
-      broker = await startEmbeddedBroker({
+      const broker = await startEmbeddedBroker({
         host: config.mqtt.host,
         port: config.mqtt.port,
         topicPrefix: config.mqtt.topicPrefix,
         hubUsername: hubUser,
         hubPassword: hubPass,
-        verifyEdge: (u, p) => identity.verifyEdge(u, p),
-        onDenied: ({ edgeId, topic, payload, reason }) => void ingest.push({ topic, payload, rejectReason: reason, rejectEdgeId: edgeId }),
+        verifyEdge: edge.verifyEdge,
+        onDenied: edge.onDenied,
         logger: logger.child({ part: 'broker' }),
       });
-      cleanups.push(() => broker!.close());
+      cleanups.push(() => broker.close());
       mqttUrl = broker.url;
     }
-
-    // Live values are for screens only: straight to socket.io, never through ingest or the database.
-    // The broker's ACL guarantees the topic's edge is the publisher.
-    const isLiveTopic = (topic: string) => topic.endsWith('/live');
-    const relayLive = (topic: string, payload: Buffer) => {
-      const t = parseTopic(topic, config.mqtt.topicPrefix);
-      if (t?.channel !== 'live') return;
-      try {
-        const m = liveMessageSchema.safeParse(JSON.parse(payload.toString('utf8')));
-        if (m.success) realtime?.publishLive({ edgeId: t.edge, siteId: t.site, ts: m.data.ts, devices: m.data.devices });
-        else metrics.liveRejected.inc();
-      } catch {
-        metrics.liveRejected.inc();
-      }
-    };
-
-    link = connectHubLink({
+    const link = connectHubLink({
       url: mqttUrl,
       username: hubUser,
       password: hubPass,
       topicPrefix: config.mqtt.topicPrefix,
       // aedes has no shared subscriptions; the embedded broker serves one hub anyway
-      sharedGroup: broker ? '' : config.mqtt.sharedGroup,
+      sharedGroup: config.mqtt.url ? config.mqtt.sharedGroup : '',
       clientId: `cjp-hub-${randomUUID().slice(0, 8)}`,
       logger: logger.child({ part: 'mqtt' }),
-      onMessage: (topic, payload) => (isLiveTopic(topic) ? relayLive(topic, payload) : ingest.push({ topic, payload })),
+      onMessage: edge.onMessage,
     });
-    const hubLink = link;
     cleanups.push(async () => {
       // Stop intake first, then store what was already received, then let the link go.
-      ingest.stopIntake();
-      await ingest.drained();
-      await hubLink.close();
+      await edge.drain();
+      await link.close();
     });
     await link.waitConnected(30_000);
-    // Retained acks tell edges where the hub stands, even after the embedded broker restarted.
-    for (const a of await ingest.ackSnapshot()) link.publishAck(a.siteId, a.edgeId, a.seq);
+    await edge.bind(link);
 
+    // 3. HTTP (each module's routes) and socket.io (each module's channels).
+    const identity = services.identity as IdentityService;
     const app = await createApp({
       config: { ...config, http: { ...config.http, uiDir: config.http.uiDir || DEFAULT_UI_DIR } },
       logger,
-      identity,
-      devices,
-      commands,
-      gate,
-      notes,
-      gateRegistry,
-      onNote: (n) => realtime?.publishNote(n),
+      authenticate: (token) => identity.authenticate(token),
+      routes: each((m, s) => m.routes?.(s)).filter((r) => !!r),
       metrics,
       health: async () => {
         const checks: Record<string, string> = {};
@@ -201,47 +145,31 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
         } catch (e) {
           checks.db = `down: ${(e as Error).message}`;
         }
-        checks.broker = hubLink.connected() ? 'up' : 'down';
-        checks.ingest = ingest.lastError ? `failing: ${ingest.lastError}` : 'ok';
-        checks.gate = gate.lastError ? `failing: ${gate.lastError}` : gate.isLeader ? 'ok' : 'standby: another hub replica runs the gate';
+        checks.broker = link.connected() ? 'up' : 'down';
+        for (const c of each((m, s) => m.health?.(s))) Object.assign(checks, c);
         return { ready: checks.db === 'up' && checks.broker === 'up', checks };
       },
     });
-    realtime = createRealtime(app.server, { identity, devices, currentPassages: () => gate.current(), logger: logger.child({ part: 'realtime' }) });
-    commands.startSweeper();
-    cleanups.push(async () => commands.stop());
-    await gate.start({ leaseMs: config.gate.leaseMs });
-    cleanups.push(() => gate.stop());
-    const rt = realtime;
+    realtime.attach(app.server, (token) => identity.authenticate(token));
+
+    // 4. The modules' jobs (timers, consumers, leases), stopped in reverse before the link goes.
+    for (const m of HUB_MODULES) {
+      await m.start?.(services[m.name]);
+      if (m.stop) cleanups.push(() => m.stop!(services[m.name]));
+    }
+    // HTTP goes after intake stopped and the queue drained (cleanups run in reverse).
     cleanups.splice(1, 0, async () => {
-      // HTTP goes after intake stopped and the queue drained (cleanups run in reverse).
-      await rt.close();
+      await realtime.close();
       await app.close();
     });
     await app.listen({ host: config.http.host, port: config.http.port });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.http.port;
     const url = `http://${config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host}:${port}`;
-    logger.info({ url, mqttUrl }, 'hub ready');
+    logger.info({ url, mqttUrl, modules: HUB_MODULES.map((m) => m.name) }, 'hub ready');
 
     let closing: Promise<void> | null = null;
-    return {
-      config,
-      url,
-      mqttUrl,
-      db,
-      app,
-      identity,
-      devices,
-      ingest,
-      commands,
-      gate,
-      notes,
-      gateRegistry,
-      metrics,
-      logger,
-      close: () => (closing ??= closeAll()),
-    };
+    return { config, url, mqttUrl, db, app, modules: services as HubServices, events, logger, close: () => (closing ??= closeAll()) };
   } catch (err) {
     await closeAll();
     throw err;

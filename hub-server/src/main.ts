@@ -2,7 +2,7 @@
 import { ConfigError, loadHubConfig } from './config.js';
 import { BrokerPortInUseError } from './broker/embedded-broker.js';
 import { startHub } from './hub.js';
-import { createLogger } from './logger.js';
+import { createLogger } from './core/logger.js';
 
 let config;
 try {

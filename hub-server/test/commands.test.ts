@@ -75,6 +75,21 @@ describe('device commands through the hub (a raw MQTT client plays the edge)', (
     expect((await post(operator, '/edges/wh-1/devices/barrier-1/commands', { action: 'open', ttlS: 0 })).status).toBe(400);
   });
 
+  it('keeps a customs barrier for gate officers: a gate lane\'s devices need gate.devices.command, not devices.command', async () => {
+    const claims = (await (await fetch(`${hub.url}/api/v1/devices/claims`, { headers: { authorization: `Bearer ${operator}` } })).json()) as { items: Array<{ edgeId: string; deviceId: string; permission: string }> };
+    expect(claims.items).toContainEqual({ edgeId: 'gate-1', deviceId: 'barrier-gate-in-1', module: 'gate', permission: 'gate.devices.command' });
+    expect(claims.items).toContainEqual({ edgeId: 'gate-1', deviceId: 'led-gate-out-1', module: 'gate', permission: 'gate.devices.command' });
+    // the operator is refused before anything is looked up or sent (was: "edge offline")
+    const refused = await post(operator, '/edges/gate-1/devices/barrier-gate-in-1/commands', { action: 'open' });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toContain('gate.devices.command');
+    // a gate officer passes the permission (and then learns that the demo gate edge is offline)
+    const officer = await login(hub, 'gate_officer');
+    expect((await post(officer, '/edges/gate-1/devices/barrier-gate-in-1/commands', { action: 'open' })).status).toBe(503);
+    // the warehouse's own devices stay the operator's
+    expect((await post(operator, '/edges/wh-1/devices/barrier-1/commands', { action: 'open', ttlS: 0 })).status).toBe(400);
+  });
+
   it('publishes the command to the edge and records its answer, live', async () => {
     const r = await post(operator, '/edges/wh-1/devices/barrier-1/commands', { action: 'open', ttlS: 30 });
     expect(r.status).toBe(202);
@@ -117,13 +132,13 @@ describe('device commands through the hub (a raw MQTT client plays the edge)', (
 
   it("a module's command queued in its transaction: sent after the commit, kept while the edge is offline or the hub stopped, expired unsent when too late", async () => {
     const open = { action: 'open', args: {}, ttlS: 30 };
-    const queue = (req = open) => hub.db.transaction((tx) => hub.commands.queue(tx, 'wh-1', 'barrier-1', req, 'gate'));
+    const queue = (req = open) => hub.db.transaction((tx) => hub.modules.devices.commands.queue(tx, 'wh-1', 'barrier-1', req, 'gate'));
     const stateOf = async (id: string) => (await getCommand(id)).state;
 
     // 1. queued with the decision, published once it committed
     const a = await queue();
     expect(a).toMatchObject({ state: 'queued', issuedBy: 'gate' });
-    await hub.commands.publishQueued([a.id]);
+    await hub.modules.devices.commands.publishQueued([a.id]);
     expect(await waitFor(() => received.find((m) => m.id === a.id), 'a at the edge')).toMatchObject({ action: 'open', expiresAt: a.expiresAt });
     expect(await stateOf(a.id)).toBe('sent');
     expect(updates.filter((u) => u.id === a.id).map((u) => u.state)).toEqual(['sent']);
@@ -133,7 +148,7 @@ describe('device commands through the hub (a raw MQTT client plays the edge)', (
     await waitFor(async () => (await post(operator, '/edges/wh-1/devices/barrier-1/commands', { action: 'open' })).status === 503, 'the hub sees wh-1 offline');
     const b = await queue();
     const short = await queue({ ...open, ttlS: 1 });
-    await hub.commands.publishQueued([b.id, short.id]);
+    await hub.modules.devices.commands.publishQueued([b.id, short.id]);
     expect(await stateOf(b.id)).toBe('queued');
     const expired = await waitFor(() => updates.find((u) => u.id === short.id && u.state === 'expired'), 'the short command expired unsent', 15_000);
     expect(expired.error).toContain('never sent');

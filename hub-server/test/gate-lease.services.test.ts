@@ -99,8 +99,8 @@ describe('customs gate on two hub replicas (PostgreSQL, Mosquitto, shared subscr
   });
 
   it('one replica runs the gate: each truck decided once, whichever replica stored its readings; the other refuses to resolve', async () => {
-    expect(a.gate.isLeader).toBe(true);
-    expect(b.gate.isLeader).toBe(false);
+    expect(a.modules.gate.passages.isLeader).toBe(true);
+    expect(b.modules.gate.passages.isLeader).toBe(false);
     const health = (await (await fetch(`${b.url}/healthz`)).json()) as { gate: string };
     expect(health.gate).toContain('standby');
 
@@ -123,7 +123,7 @@ describe('customs gate on two hub replicas (PostgreSQL, Mosquitto, shared subscr
 
   it('when the running replica stops, the other takes the gate over and decides the next truck', async () => {
     await a.dispose();
-    await waitFor(() => b.gate.isLeader, 'replica b runs the gate', 3 * LEASE_MS);
+    await waitFor(() => b.modules.gate.passages.isLeader, 'replica b runs the gate', 3 * LEASE_MS);
     const before = commands.filter((c) => c.device === `barrier-${LANE}`).length;
     const t = await truck(b, 2);
     const p = await waitFor(async () => (await passagesOf(b, t.plate)).find((x) => x.decisions.length > 0), 'the truck decided by b');

@@ -527,7 +527,7 @@ describe('customs gate (hub, PGlite, embedded broker)', () => {
 
   it('an enterprise sees only its own release notes and no passages', async () => {
     await hub.db.query(`insert into tenants (tenant_id, name) values ('ent-other', 'Other Co.') on conflict do nothing`);
-    await hub.identity.createUser({ username: 'other-ent', password: 'other-pass-1', role: 'enterprise', tenantId: 'ent-other' });
+    await hub.modules.identity.createUser({ username: 'other-ent', password: 'other-pass-1', role: 'enterprise', tenantId: 'ent-other' });
     const other = await login(hub, 'other-ent', 'other-pass-1');
     const v = await vehicle();
     const mine = await note([{ ...v }]);
@@ -584,17 +584,17 @@ describe('customs gate across a hub restart', () => {
       edge.seq = 1; // the edge's seq carries on
       await edge.weight(IN, '38000');
       await waitFor(async () => (await hub.db.query(`select 1 from gate_passages where vehicle_no = '青B77777' and state = 'released'`)).rows.length === 1, 'released after the restart');
-      await hub.gate.settled();
+      await hub.modules.gate.passages.settled();
       const rows = (await hub.db.query<{ decisions: unknown[]; readings: Passage['readings'] }>(`select decisions, readings from gate_passages where vehicle_no = '青B77777'`)).rows;
       expect(rows).toHaveLength(1);
       expect(rows[0]!.decisions).toHaveLength(1);
       expect(rows[0]!.readings.plates).toHaveLength(1);
       expect(rows[0]!.readings.weights).toHaveLength(1);
-      const n = await hub.notes.get(null, passportNo);
+      const n = await hub.modules.gate.notes.get(null, passportNo);
       expect(n?.status).toBe('passed');
-      expect(n?.transitions.filter((t) => t.to === 'passed')).toHaveLength(1);
+      expect(n?.transitions.filter((t: { to: string }) => t.to === 'passed')).toHaveLength(1);
       // the cursor is at the last event: nothing is applied twice by another restart
-      const cursor = (await hub.db.query<{ pos: number }>('select pos from gate_cursor')).rows[0]!.pos;
+      const cursor = (await hub.db.query<{ pos: number }>(`select pos from core_consumer_cursors where consumer = 'gate' and feed = 'devices.events'`)).rows[0]!.pos;
       const max = (await hub.db.query<{ m: number }>('select max(pos)::int as m from events')).rows[0]!.m;
       expect(Number(cursor)).toBe(max);
       await edge.client.endAsync();

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freshPgliteDir, startTestHub } from '../../test-support/hub.js';
-import { openDb } from '../src/db/db.js';
+import { openDb } from '../src/core/db.js';
 
 describe('hub start-up', () => {
   it('names the setting to change when the embedded broker port is taken, and leaves nothing open', async () => {

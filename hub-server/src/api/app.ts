@@ -13,57 +13,28 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { HubError, SESSION_COOKIE, type Note, type Role } from '@cjp/contracts';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Registry } from 'prom-client';
+import { HubError, SESSION_COOKIE, can, type Permission } from '@cjp/contracts';
 import type { HubConfig } from '../config.js';
-import type { Logger } from '../logger.js';
-import type { HubMetrics } from '../metrics.js';
-import type { CommandService } from '../modules/devices/commands.js';
-import type { DevicesService } from '../modules/devices/service.js';
-import type { NoteService } from '../modules/gate/notes.js';
-import type { GateRegistry } from '../modules/gate/registry.js';
-import type { GateService } from '../modules/gate/service.js';
-import type { IdentityService, Principal } from '../modules/identity/service.js';
-import { authRoutes } from './routes/auth.js';
-import { commandRoutes } from './routes/commands.js';
-import { deviceRoutes } from './routes/devices.js';
-import { gateRoutes } from './routes/gate.js';
-import { uiConfigRoutes } from './routes/ui-config.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    user: Principal | null;
-  }
-  interface FastifyContextConfig {
-    /** reachable without a session (login, the API document) */
-    public?: boolean;
-    /** roles allowed; absent = any signed-in user */
-    roles?: readonly Role[];
-  }
-}
+import type { Logger } from '../core/logger.js';
+import { tokenFrom, type Principal } from './http.js';
+import { uiConfigRoutes } from './ui-config.js';
 
 export interface AppDeps {
   config: HubConfig;
   logger: Logger;
-  identity: IdentityService;
-  devices: DevicesService;
-  commands: CommandService;
-  gate: GateService;
-  notes: NoteService;
-  gateRegistry: GateRegistry;
-  /** a release note changed through the API (realtime) */
-  onNote(note: Note): void;
-  metrics: HubMetrics;
+  /** the user behind a session token (identity's) */
+  authenticate(token: string | null): Promise<Principal | null>;
+  /** each module's REST routes, mounted under /api/v1 */
+  routes: readonly FastifyPluginAsyncZod[];
+  metrics: Registry;
   health(): Promise<{ ready: boolean; checks: Record<string, string> }>;
 }
 
 export type App = Awaited<ReturnType<typeof createApp>>;
 
-/** Reads the session token from "Authorization: Bearer …" or the session cookie. */
-export function tokenFrom(req: { headers: Record<string, string | string[] | undefined>; cookies?: Record<string, string | undefined> }): string | null {
-  const h = req.headers.authorization;
-  if (typeof h === 'string' && h.startsWith('Bearer ')) return h.slice(7).trim() || null;
-  return req.cookies?.[SESSION_COOKIE] ?? null;
-}
+const allowed = (role: string, p: Permission | readonly Permission[]) => (typeof p === 'string' ? can(role, p) : p.some((x) => can(role, x)));
 
 /** Builds the HTTP app (REST, docs, health, metrics, UI). Listening is the caller's business. */
 /** Compares secrets in constant time (by their hashes, so lengths do not leak either). */
@@ -106,11 +77,14 @@ export async function createApp(deps: AppDeps) {
     if (!req.url.startsWith('/api/')) return;
     const cfg = req.routeOptions.config;
     if (cfg?.public || req.url.startsWith('/api/v1/docs')) return;
-    const user = await deps.identity.authenticate(tokenFrom(req));
+    const user = await deps.authenticate(tokenFrom(req));
     if (!user) throw new HubError('HUB_ERR_AUTH_REQUIRED', 'sign in first: this route needs a session');
     req.user = user;
-    if (cfg?.roles && !cfg.roles.includes(user.role))
-      throw new HubError('HUB_ERR_AUTH_FORBIDDEN', `role "${user.role}" may not use ${req.method} ${req.routeOptions.url}`, { role: user.role });
+    if (cfg?.permission && !allowed(user.role, cfg.permission))
+      throw new HubError('HUB_ERR_AUTH_FORBIDDEN', `role "${user.role}" may not use ${req.method} ${req.routeOptions.url} (needs ${[cfg.permission].flat().join(' or ')})`, {
+        role: user.role,
+        permission: cfg.permission,
+      });
     void reply;
   });
 
@@ -133,11 +107,8 @@ export async function createApp(deps: AppDeps) {
     reply.status(404).send(new HubError('HUB_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`).toBody()),
   );
 
-  await app.register(authRoutes(deps), { prefix: '/api/v1' });
-  await app.register(deviceRoutes(deps), { prefix: '/api/v1' });
-  await app.register(commandRoutes(deps), { prefix: '/api/v1' });
-  await app.register(gateRoutes(deps), { prefix: '/api/v1' });
-  await app.register(uiConfigRoutes(deps), { prefix: '/api/v1' });
+  for (const routes of deps.routes) await app.register(routes, { prefix: '/api/v1' });
+  await app.register(uiConfigRoutes(deps.config), { prefix: '/api/v1' });
 
   app.get('/api/v1/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
 
@@ -153,7 +124,7 @@ export async function createApp(deps: AppDeps) {
         .header('www-authenticate', 'Bearer realm="metrics"')
         .send(new HubError('HUB_ERR_AUTH_REQUIRED', '/metrics needs the METRICS_TOKEN as a bearer token').toBody());
     }
-    return reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    return reply.header('content-type', deps.metrics.contentType).send(await deps.metrics.metrics());
   });
 
   const uiDir = deps.config.http.uiDir;

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { parseTopic } from '@cjp/contracts';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 
 export type BrokerPrincipal = { kind: 'hub' } | { kind: 'edge'; edgeId: string; siteId: string };
 

@@ -1,6 +1,6 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import { topics, type AckMessage, type CommandMessage } from '@cjp/contracts';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../core/logger.js';
 
 export interface HubLinkOptions {
   url: string;

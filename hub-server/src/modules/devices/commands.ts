@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { HubError, type CommandAck, type CommandDto, type CommandMessage, type CommandRequest, type StatusMessage } from '@cjp/contracts';
-import type { Db, Sql } from '../../db/db.js';
-import type { Logger } from '../../logger.js';
+import type { Clock } from '../../core/clock.js';
+import type { Db, Sql } from '../../core/db.js';
+import type { Logger } from '../../core/logger.js';
 
 interface CommandRow {
   command_id: string;
@@ -53,6 +54,7 @@ export class CommandService {
     private readonly db: Db,
     private readonly hooks: CommandHooks,
     private readonly logger: Logger,
+    private readonly clock: Clock,
   ) {}
 
   /** The edge a command goes to, checked: it exists and (per its last status) has the device. */
@@ -73,7 +75,7 @@ export class CommandService {
     if (!edge.online) throw new HubError('HUB_ERR_UNAVAILABLE', `edge "${edgeId}" is offline; the command was not sent`, { edgeId });
 
     const id = randomUUID();
-    const expiresAt = new Date(Date.now() + req.ttlS * 1000);
+    const expiresAt = new Date(this.clock.now().getTime() + req.ttlS * 1000);
     const r = await this.db.query<CommandRow>(
       `insert into device_commands (command_id, edge_id, device_id, action, args, issued_by, expires_at)
        values ($1, $2, $3, $4, $5::jsonb, $6, $7) returning *`,
@@ -83,7 +85,7 @@ export class CommandService {
     try {
       await this.hooks.publish(edge.site_id, edgeId, deviceId, { id, action: req.action, args: req.args, expiresAt: dto.expiresAt });
     } catch (err) {
-      const failed = await this.finish(this.db, id, edgeId, { ok: false, error: `not sent: ${(err as Error).message}` }, new Date(), 'failed');
+      const failed = await this.finish(this.db, id, edgeId, { ok: false, error: `not sent: ${(err as Error).message}` }, this.clock.now(), 'failed');
       throw new HubError('HUB_ERR_UNAVAILABLE', `command for ${edgeId}/${deviceId} could not be published: ${(err as Error).message}`, {
         command: failed ?? dto,
       });
@@ -103,7 +105,7 @@ export class CommandService {
     const r = await sql.query<CommandRow>(
       `insert into device_commands (command_id, edge_id, device_id, action, args, issued_by, expires_at, state)
        values ($1, $2, $3, $4, $5::jsonb, $6, $7, 'queued') returning *`,
-      [randomUUID(), edgeId, deviceId, req.action, JSON.stringify(req.args), issuedBy, new Date(Date.now() + req.ttlS * 1000)],
+      [randomUUID(), edgeId, deviceId, req.action, JSON.stringify(req.args), issuedBy, new Date(this.clock.now().getTime() + req.ttlS * 1000)],
     );
     return toDto(r.rows[0]!);
   }
@@ -147,7 +149,7 @@ export class CommandService {
       this.logger.warn({ id, edgeId: row.edge_id, deviceId: row.device_id, action: row.action }, 'commands: edge offline, command queued until it is back');
       return;
     }
-    if (new Date(row.expires_at).getTime() <= Date.now()) return; // the sweeper marks it expired
+    if (new Date(row.expires_at).getTime() <= this.clock.now().getTime()) return; // the sweeper marks it expired
     this.publishing.add(id);
     try {
       const expiresAt = new Date(row.expires_at).toISOString();
@@ -197,7 +199,7 @@ export class CommandService {
     this.sweeper.unref();
   }
 
-  async sweep(now = new Date()): Promise<CommandDto[]> {
+  async sweep(now = this.clock.now()): Promise<CommandDto[]> {
     const r = await this.db.query<CommandRow>(
       `update device_commands set state = 'expired', answered_at = $1,
          error = case when state = 'queued' then 'never sent: the edge or the broker was unreachable until expiry' else 'no answer from the edge before expiry' end

@@ -11,9 +11,9 @@ import {
   type EventDto,
   type StatusMessage,
 } from '@cjp/contracts';
-import type { Db, Sql } from '../../db/db.js';
-import type { Logger } from '../../logger.js';
-import type { HubMetrics } from '../../metrics.js';
+import type { Db, Sql } from '../../core/db.js';
+import type { Logger } from '../../core/logger.js';
+import type { IngestMetrics } from './metrics.js';
 
 export interface InboundMessage {
   topic: string;
@@ -75,7 +75,7 @@ export class IngestPipeline {
   constructor(
     private readonly db: Db,
     private readonly hooks: IngestHooks,
-    private readonly opts: { topicPrefix: string; batchSize: number; maxQueue: number; logger: Logger; metrics: HubMetrics },
+    private readonly opts: { topicPrefix: string; batchSize: number; maxQueue: number; logger: Logger; metrics: IngestMetrics },
   ) {}
 
   get depth(): number {
@@ -100,12 +100,6 @@ export class IngestPipeline {
   /** Stops taking messages; what is queued is still stored (await drained()). */
   stopIntake(): void {
     this.stopped = true;
-  }
-
-  /** Watermarks of every edge seen since start (for republishing acks). */
-  async ackSnapshot(): Promise<Array<{ edgeId: string; siteId: string; seq: number }>> {
-    const r = await this.db.query<{ edge_id: string; site_id: string; acked_seq: number }>('select edge_id, site_id, acked_seq from edges');
-    return r.rows.map((e) => ({ edgeId: e.edge_id, siteId: e.site_id, seq: e.acked_seq }));
   }
 
   private kick(): void {

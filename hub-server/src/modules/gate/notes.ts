@@ -9,9 +9,9 @@ import {
   type NoteStatus,
   type NoteVehicle,
 } from '@cjp/contracts';
-import type { Db, Sql } from '../../db/db.js';
-import type { Principal } from '../identity/service.js';
-import { fromMicro, sumKg, toMicro } from './decimal.js';
+import type { Principal } from '../../api/http.js';
+import type { Db, Sql } from '../../core/db.js';
+import { canonicalDecimal, fromMicro, sumDecimals as sumKg, toMicro } from '../../core/quantity.js';
 import type { NoteCandidate } from './rules.js';
 
 interface NoteRow {
@@ -48,7 +48,7 @@ interface VehicleRow {
 }
 
 /** numeric(14,3) comes back as "15000.000": shown as the shortest exact decimal. */
-const kg = (v: string) => fromMicro(toMicro(v));
+const kg = canonicalDecimal;
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 const vehicleDto = (v: VehicleRow): NoteVehicle => ({
@@ -80,7 +80,11 @@ export interface PassResult {
  * the gate. Every status change is a transition row naming who, when and why.
  */
 export class NoteService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** is there such an enterprise? (identity's) */
+    private readonly tenantExists: (tenantId: string) => Promise<boolean>,
+  ) {}
 
   async create(by: Principal, raw: NoteCreate): Promise<Note> {
     const input = noteCreateSchema.parse(raw);
@@ -104,8 +108,7 @@ export class NoteService {
           throw new HubError('HUB_ERR_VALIDATION', `vehicles.${i}.containers: "${c.containerNo}" is not an ISO 6346 container number with a valid check digit`);
       }
     }
-    const tenant = await this.db.query('select 1 from tenants where tenant_id = $1', [tenantId]);
-    if (!tenant.rows[0]) throw new HubError('HUB_ERR_VALIDATION', `tenantId: no enterprise "${tenantId}"`);
+    if (!(await this.tenantExists(tenantId))) throw new HubError('HUB_ERR_VALIDATION', `tenantId: no enterprise "${tenantId}"`);
 
     try {
       await this.db.transaction(async (tx) => {

@@ -1,6 +1,6 @@
 import { HubError, laneSchema, vehicleInputSchema, type Lane, type LaneInput, type Vehicle } from '@cjp/contracts';
-import type { Db, Sql } from '../../db/db.js';
-import { fromMicro, toMicro } from './decimal.js';
+import type { Db, Sql } from '../../core/db.js';
+import { fromMicro, toMicro } from '../../core/quantity.js';
 import type { RegisteredVehicle } from './rules.js';
 
 interface LaneRow {
@@ -51,7 +51,11 @@ export const DEMO_LANES: LaneInput[] = (['in', 'out'] as const).map((direction) 
 
 /** Lanes (configured, not coded) and registered vehicles (SAS131). */
 export class GateRegistry {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** is there such an edge? (the devices module's) */
+    private readonly edgeExists: (edgeId: string) => Promise<boolean>,
+  ) {}
 
   async lanes(): Promise<Lane[]> {
     return (await this.db.query<LaneRow>('select * from gate_lanes order by lane_id')).rows.map(laneDto);
@@ -59,8 +63,7 @@ export class GateRegistry {
 
   async putLane(raw: LaneInput): Promise<Lane> {
     const l = laneSchema.parse(raw);
-    const edge = await this.db.query('select 1 from edges where edge_id = $1', [l.edgeId]);
-    if (!edge.rows[0]) throw new HubError('HUB_ERR_VALIDATION', `edgeId: no edge "${l.edgeId}"`);
+    if (!(await this.edgeExists(l.edgeId))) throw new HubError('HUB_ERR_VALIDATION', `edgeId: no edge "${l.edgeId}"`);
     // A device plays a part on one lane only: its readings must join one passage.
     const others = (await this.lanes()).filter((o) => o.id !== l.id && o.edgeId === l.edgeId);
     const mine = laneDeviceIds(l);

@@ -1,5 +1,5 @@
 import type { GateDirection, GateSettings, NoteStatus, NoteVehicle, PassageReadings, RuleOutcome } from '@cjp/contracts';
-import { fromMicro, percentOf, toMicro } from './decimal.js';
+import { fromMicro, percentOf, toMicro } from '../../core/quantity.js';
 
 /** What the rules know of a release note's vehicle that might be this passage's. */
 export interface NoteCandidate {

@@ -1,14 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { HubError, ROLES, type Role, type UserDto } from '@cjp/contracts';
-import type { Db } from '../../db/db.js';
-import { hashPassword, randomSecret, verifyPassword } from './passwords.js';
+import type { Principal } from '../../api/http.js';
+import type { Clock } from '../../core/clock.js';
+import type { Db } from '../../core/db.js';
+import { DUMMY_HASH, hashPassword, randomSecret, verifyPassword } from '../../core/secrets.js';
 
-export type Principal = UserDto;
-
-export interface EdgeCredential {
-  edgeId: string;
-  siteId: string;
-}
+export type { Principal };
 
 interface UserRow {
   user_id: string;
@@ -25,9 +22,8 @@ const tokenHash = (token: string) => createHash('sha256').update(token).digest('
 
 /** Password every demo user gets; printed by the launcher and the README. Demo mode only. */
 export const DEMO_PASSWORD = 'cjp-demo';
-export const DEMO_EDGE = { edgeId: 'wh-1', siteId: 'cjp', password: 'demo-edge-wh-1', name: 'Warehouse 1 edge' } as const;
-/** The demo gate's edge (weighbridges, PLC, RFID, cameras of the customs gate lanes). */
-export const DEMO_GATE_EDGE = { edgeId: 'gate-1', siteId: 'cjp', password: 'demo-edge-gate-1', name: 'Customs gate edge' } as const;
+/** The center's own site, where the demo edges stand. */
+export const DEMO_SITE = { siteId: 'cjp', name: '曹家堡保税物流中心 Caojiapu Bonded Logistics Center' } as const;
 export const DEMO_TENANT = { tenantId: 'ent-demo', name: '示例跨境电商企业 Demo Cross-border Trading Co.' } as const;
 
 const DEMO_NAMES: Record<Role, string> = {
@@ -41,19 +37,19 @@ const DEMO_NAMES: Record<Role, string> = {
 };
 
 /**
- * Users, sessions and edge credentials. Sessions are opaque tokens; only their hash is stored,
- * and a short in-memory cache spares the database a lookup per request.
+ * The organisation (sites, enterprise tenants), users and sessions. Sessions are opaque tokens;
+ * only their hash is stored, and a short in-memory cache spares the database a lookup per request.
  */
 export class IdentityService {
   private readonly sessionCache = new Map<string, { user: Principal; expiresAt: number; checkedAt: number }>();
 
   constructor(
     private readonly db: Db,
-    private readonly opts: { sessionTtlS: number; now?: () => Date },
+    private readonly opts: { sessionTtlS: number; clock: Clock },
   ) {}
 
   private now(): Date {
-    return this.opts.now ? this.opts.now() : new Date();
+    return this.opts.clock.now();
   }
 
   async createUser(input: { username: string; password: string; role: Role; displayName?: string; tenantId?: string | null }): Promise<UserDto> {
@@ -116,34 +112,23 @@ export class IdentityService {
     await this.db.query('insert into sites (site_id, name) values ($1, $2) on conflict (site_id) do nothing', [siteId, name]);
   }
 
-  /** Registers an edge and returns its MQTT password; only the hash is kept, so it is shown once. */
-  async createEdge(input: { edgeId: string; siteId: string; name?: string; password?: string }): Promise<{ edgeId: string; siteId: string; password: string }> {
-    const password = input.password ?? randomSecret(24);
-    const site = await this.db.query('select 1 from sites where site_id = $1', [input.siteId]);
-    if (!site.rows[0]) throw new HubError('HUB_ERR_NOT_FOUND', `site "${input.siteId}" does not exist`, { siteId: input.siteId });
-    const r = await this.db.query(
-      `insert into edges (edge_id, site_id, name, password_hash) values ($1, $2, $3, $4) on conflict (edge_id) do nothing returning edge_id`,
-      [input.edgeId, input.siteId, input.name ?? input.edgeId, await hashPassword(password)],
-    );
-    if (!r.rows[0]) throw new HubError('HUB_ERR_CONFLICT', `edge "${input.edgeId}" exists already`, { edgeId: input.edgeId });
-    return { edgeId: input.edgeId, siteId: input.siteId, password };
+  async siteExists(siteId: string): Promise<boolean> {
+    return (await this.db.query('select 1 from sites where site_id = $1', [siteId])).rows.length === 1;
   }
 
-  /** Checks an edge's MQTT credentials (username = edge id). */
-  async verifyEdge(edgeId: string, password: string): Promise<EdgeCredential | null> {
-    const r = await this.db.query<{ edge_id: string; site_id: string; password_hash: string }>(
-      'select edge_id, site_id, password_hash from edges where edge_id = $1',
-      [edgeId],
-    );
-    const row = r.rows[0];
-    const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
-    return row && ok ? { edgeId: row.edge_id, siteId: row.site_id } : null;
+  /** Is there such an enterprise? (Other modules check tenant ids here, not in the table.) */
+  async tenantExists(tenantId: string): Promise<boolean> {
+    return (await this.db.query('select 1 from tenants where tenant_id = $1', [tenantId])).rows.length === 1;
   }
 
-  /** Demo mode: one user per role with DEMO_PASSWORD, the demo tenant and the demo edge. Idempotent. */
+  async ensureTenant(tenantId: string, name: string): Promise<void> {
+    await this.db.query('insert into tenants (tenant_id, name) values ($1, $2) on conflict do nothing', [tenantId, name]);
+  }
+
+  /** Demo mode: the center's site, the demo tenant, one user per role with DEMO_PASSWORD. Idempotent. */
   async seedDemo(): Promise<void> {
-    await this.ensureSite(DEMO_EDGE.siteId, '曹家堡保税物流中心 Caojiapu Bonded Logistics Center');
-    await this.db.query('insert into tenants (tenant_id, name) values ($1, $2) on conflict do nothing', [DEMO_TENANT.tenantId, DEMO_TENANT.name]);
+    await this.ensureSite(DEMO_SITE.siteId, DEMO_SITE.name);
+    await this.ensureTenant(DEMO_TENANT.tenantId, DEMO_TENANT.name);
     for (const role of ROLES) {
       const exists = await this.db.query('select 1 from users where username = $1', [role]);
       if (exists.rows[0]) continue;
@@ -155,12 +140,5 @@ export class IdentityService {
         tenantId: role === 'enterprise' ? DEMO_TENANT.tenantId : null,
       });
     }
-    for (const e of [DEMO_EDGE, DEMO_GATE_EDGE]) {
-      const edge = await this.db.query('select 1 from edges where edge_id = $1', [e.edgeId]);
-      if (!edge.rows[0]) await this.createEdge(e);
-    }
   }
 }
-
-// A valid hash of a random password: verifying against it costs what a real check costs.
-const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SESSION_COOKIE, errorBodySchema, loginRequestSchema, loginResponseSchema, userDtoSchema } from '@cjp/contracts';
-import { tokenFrom, type AppDeps } from '../app.js';
+import { tokenFrom } from '../../api/http.js';
+import type { IdentityService } from './service.js';
 
-export const authRoutes =
-  (deps: AppDeps): FastifyPluginAsyncZod =>
+export const identityRoutes =
+  (identity: IdentityService): FastifyPluginAsyncZod =>
   async (app) => {
     app.post(
       '/auth/login',
@@ -19,7 +20,7 @@ export const authRoutes =
         },
       },
       async (req, reply) => {
-        const s = await deps.identity.login(req.body.username, req.body.password);
+        const s = await identity.login(req.body.username, req.body.password);
         reply.setCookie(SESSION_COOKIE, s.token, {
           httpOnly: true,
           sameSite: 'strict',
@@ -36,7 +37,7 @@ export const authRoutes =
       { schema: { tags: ['auth'], summary: 'End this session', response: { 204: z.null() } } },
       async (req, reply) => {
         const token = tokenFrom(req);
-        if (token) await deps.identity.logout(token);
+        if (token) await identity.logout(token);
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return reply.status(204).send(null);
       },

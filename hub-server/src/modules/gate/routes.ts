@@ -20,34 +20,26 @@ import {
   vehicleInputSchema,
   vehicleSchema,
   type Passage,
-  type Role,
 } from '@cjp/contracts';
-import type { AppDeps } from '../app.js';
-
-/** Center staff who watch the gate. Enterprises see their own release notes, never passages. */
-const GATE_READERS: readonly Role[] = ['operator', 'gate_officer', 'manager', 'customs', 'admin'];
-const RESOLVERS: readonly Role[] = ['gate_officer', 'customs', 'admin'];
-const NOTE_WRITERS: readonly Role[] = ['enterprise', 'operator', 'customs', 'admin'];
-const NOTE_READERS: readonly Role[] = ['enterprise', 'operator', 'gate_officer', 'manager', 'customs', 'admin'];
-const APPROVERS: readonly Role[] = ['customs', 'admin'];
-const VEHICLE_WRITERS: readonly Role[] = ['operator', 'customs', 'admin'];
+import type { GateModuleService } from './types.js';
 
 const passportNoParam = z.object({ passportNo: z.string().max(32) });
 
+// Center staff watch the gate (gate.read); enterprises see their own release notes, never passages.
 export const gateRoutes =
-  (deps: AppDeps): FastifyPluginAsyncZod =>
+  (deps: GateModuleService): FastifyPluginAsyncZod =>
   async (app) => {
-    const { gate, notes, gateRegistry } = deps;
+    const { passages: gate, notes, registry: gateRegistry } = deps;
     const tags = ['gate'];
 
-    app.get('/gate/lanes', { config: { roles: GATE_READERS }, schema: { tags, summary: 'Gate lanes and their devices', response: { 200: laneListSchema } } }, async () => ({
+    app.get('/gate/lanes', { config: { permission: 'gate.read' }, schema: { tags, summary: 'Gate lanes and their devices', response: { 200: laneListSchema } } }, async () => ({
       items: await gateRegistry.lanes(),
     }));
 
     app.put(
       '/gate/lanes/:id',
       {
-        config: { roles: ['admin'] },
+        config: { permission: 'gate.lanes.write' },
         schema: { tags, summary: 'Configure a lane (direction, edge, which device plays which part)', params: z.object({ id: segmentIdSchema }), body: laneSchema, response: { 200: laneSchema } },
       },
       async (req) => {
@@ -59,14 +51,14 @@ export const gateRoutes =
       },
     );
 
-    app.get('/gate/settings', { config: { roles: GATE_READERS }, schema: { tags, summary: 'The rules in force: weight tolerances, waits, timeouts', response: { 200: gateSettingsSchema } } }, async () =>
+    app.get('/gate/settings', { config: { permission: 'gate.read' }, schema: { tags, summary: 'The rules in force: weight tolerances, waits, timeouts', response: { 200: gateSettingsSchema } } }, async () =>
       gate.gateSettings,
     );
 
     app.get(
       '/gate/vehicles',
       {
-        config: { roles: GATE_READERS },
+        config: { permission: 'gate.read' },
         schema: { tags, summary: 'Registered vehicles (SAS131)', querystring: z.object({ vehicleNo: z.string().max(16).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) }), response: { 200: vehicleListSchema } },
       },
       async (req) => ({ items: await gateRegistry.vehicles(req.query) }),
@@ -74,14 +66,14 @@ export const gateRoutes =
 
     app.put(
       '/gate/vehicles',
-      { config: { roles: VEHICLE_WRITERS }, schema: { tags, summary: 'Register or update a vehicle: plate, e-tag, tare', body: vehicleInputSchema, response: { 200: vehicleSchema } } },
+      { config: { permission: 'gate.vehicles.write' }, schema: { tags, summary: 'Register or update a vehicle: plate, e-tag, tare', body: vehicleInputSchema, response: { 200: vehicleSchema } } },
       async (req) => gateRegistry.putVehicle(req.body),
     );
 
     app.post(
       '/gate/release-notes',
       {
-        config: { roles: NOTE_WRITERS },
+        config: { permission: 'gate.notes.write' },
         schema: { tags, summary: 'Declare a release note (核放单, SAS121); it starts as "applied"', body: noteCreateSchema, response: { 201: noteSchema } },
       },
       async (req, reply) => {
@@ -93,13 +85,13 @@ export const gateRoutes =
 
     app.get(
       '/gate/release-notes',
-      { config: { roles: NOTE_READERS }, schema: { tags, summary: 'Release notes, newest first (an enterprise sees its own)', querystring: noteListQuerySchema, response: { 200: noteListSchema } } },
+      { config: { permission: 'gate.notes.read' }, schema: { tags, summary: 'Release notes, newest first (an enterprise sees its own)', querystring: noteListQuerySchema, response: { 200: noteListSchema } } },
       async (req) => ({ items: await notes.list(req.user!, req.query) }),
     );
 
     app.get(
       '/gate/release-notes/:passportNo',
-      { config: { roles: NOTE_READERS }, schema: { tags, summary: 'One release note with its vehicles and every status transition', params: passportNoParam, response: { 200: noteSchema } } },
+      { config: { permission: 'gate.notes.read' }, schema: { tags, summary: 'One release note with its vehicles and every status transition', params: passportNoParam, response: { 200: noteSchema } } },
       async (req) => {
         const n = await notes.get(req.user!, req.params.passportNo);
         if (!n) throw new HubError('HUB_ERR_NOT_FOUND', `release note ${req.params.passportNo} does not exist`);
@@ -111,7 +103,7 @@ export const gateRoutes =
       app.post(
         `/gate/release-notes/:passportNo/${action}`,
         {
-          config: { roles: action === 'approve' ? APPROVERS : NOTE_WRITERS },
+          config: { permission: action === 'approve' ? 'gate.notes.approve' : 'gate.notes.write' },
           schema: {
             tags,
             summary: action === 'approve' ? 'Customs approves the note (SAS221), or clears its inspection hold' : 'Cancel the note (作废)',
@@ -131,7 +123,7 @@ export const gateRoutes =
     app.get(
       '/gate/checklists/:rltNo/gate-state',
       {
-        config: { roles: NOTE_READERS },
+        config: { permission: 'gate.notes.read' },
         schema: { tags, summary: 'Gate state of a related document (核注清单): have all its vehicles passed?', params: z.object({ rltNo: z.string().max(64) }), response: { 200: checklistGateStateSchema } },
       },
       async (req) => notes.checklistState(req.user!, req.params.rltNo),
@@ -139,13 +131,13 @@ export const gateRoutes =
 
     app.get(
       '/gate/passages',
-      { config: { roles: GATE_READERS }, schema: { tags, summary: 'Passages, newest first', querystring: passageListQuerySchema, response: { 200: passageListSchema } } },
+      { config: { permission: 'gate.read' }, schema: { tags, summary: 'Passages, newest first', querystring: passageListQuerySchema, response: { 200: passageListSchema } } },
       async (req) => ({ items: await gate.list(req.query) }),
     );
 
     app.get(
       '/gate/passages.csv',
-      { config: { roles: GATE_READERS }, schema: { tags, summary: 'Passages as CSV (UTF-8 with BOM, opens in Excel)', querystring: passageListQuerySchema } },
+      { config: { permission: 'gate.read' }, schema: { tags, summary: 'Passages as CSV (UTF-8 with BOM, opens in Excel)', querystring: passageListQuerySchema } },
       async (req, reply) => {
         const items = await gate.list(req.query);
         const stamp = new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '');
@@ -158,7 +150,7 @@ export const gateRoutes =
 
     app.get(
       '/gate/passages/:id',
-      { config: { roles: GATE_READERS }, schema: { tags, summary: 'One passage with its readings, decisions (each rule\'s outcome) and resolutions', params: z.object({ id: z.string().max(64) }), response: { 200: passageSchema } } },
+      { config: { permission: 'gate.read' }, schema: { tags, summary: 'One passage with its readings, decisions (each rule\'s outcome) and resolutions', params: z.object({ id: z.string().max(64) }), response: { 200: passageSchema } } },
       async (req) => {
         const p = await gate.get(req.params.id);
         if (!p) throw new HubError('HUB_ERR_NOT_FOUND', `passage ${req.params.id} does not exist`);
@@ -169,7 +161,7 @@ export const gateRoutes =
     app.post(
       '/gate/passages/:id/resolve',
       {
-        config: { roles: RESOLVERS },
+        config: { permission: 'gate.resolve' },
         schema: {
           tags,
           summary: 'Resolve a held passage: re-collect, release manually, send to inspection, turn back (a reason is required)',

@@ -13,10 +13,15 @@ export interface Sql {
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<R>>;
 }
 
+/** A transaction: queries, and scripts of several statements (migrations). */
+export interface Tx extends Sql {
+  exec(script: string): Promise<void>;
+}
+
 export interface Db extends Sql {
   readonly engine: 'pglite' | 'postgres';
   /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
-  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Runs a script of several statements (migrations). */
   exec(script: string): Promise<void>;
   close(): Promise<void>;
@@ -71,13 +76,14 @@ class PgliteDb implements Db {
     const r = await this.pgl.query<R>(text, params as unknown[] | undefined);
     return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
   }
-  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.pgl.transaction(async (tx) =>
       fn({
         query: async <R>(text: string, params?: unknown[]) => {
           const r = await tx.query<R>(text, params as unknown[] | undefined);
           return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
         },
+        exec: async (script: string) => void (await tx.exec(script)),
       }),
     );
   }
@@ -97,7 +103,7 @@ class PostgresDb implements Db {
     const r = await this.pool.query(text, params);
     return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
   }
-  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('begin');
@@ -106,6 +112,7 @@ class PostgresDb implements Db {
           const r = await client.query(text, params);
           return { rows: r.rows as R[], rowCount: r.rowCount ?? r.rows.length };
         },
+        exec: async (script: string) => void (await client.query(script)),
       });
       await client.query('commit');
       return out;

@@ -1,3 +1,4 @@
+// Secrets: password hashes (users, edges) and random tokens. What identity and devices both need.
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 const scryptAsync = (password: string, salt: Buffer, len: number, opts: ScryptOptions) =>
@@ -31,3 +32,6 @@ export async function verifyPassword(password: string, stored: string): Promise<
 export function randomSecret(bytes = 24): string {
   return randomBytes(bytes).toString('base64url');
 }
+
+/** A valid hash of a random password: verifying against it costs what a real check costs (unknown users, edges). */
+export const DUMMY_HASH = 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AppDeps } from '../app.js';
+import type { HubConfig } from '../config.js';
 
 export const uiConfigRoutes =
-  (deps: AppDeps): FastifyPluginAsyncZod =>
+  (config: HubConfig): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/ui-config',
@@ -18,6 +18,6 @@ export const uiConfigRoutes =
           },
         },
       },
-      async () => ({ map: { ...deps.config.map, center: [...deps.config.map.center] as [number, number] } }),
+      async () => ({ map: { ...config.map, center: [...config.map.center] as [number, number] } }),
     );
   };

@@ -1,11 +1,8 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** The hub's Prometheus metrics, one registry per hub instance (tests run several). */
-export function createMetrics() {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+/** The devices module's Prometheus metrics (ingest), on the hub's registry. */
+export function createIngestMetrics(registry: Registry) {
   return {
-    registry,
     ingested: new Counter({
       name: 'cjp_ingest_messages_total',
       help: 'MQTT messages taken from the broker by ingest, by outcome',
@@ -35,4 +32,4 @@ export function createMetrics() {
     batchErrors: new Counter({ name: 'cjp_ingest_batch_errors_total', help: 'ingest transactions that failed and were retried', registers: [registry] }),
   };
 }
-export type HubMetrics = ReturnType<typeof createMetrics>;
+export type IngestMetrics = ReturnType<typeof createIngestMetrics>;
