@@ -1,9 +1,12 @@
+// the global styles first: the features' own rules come after them in the cascade
+import './shared/styles/index.css';
+import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
 import { applyDocumentLocale, i18n } from './i18n';
-import { restore } from './session';
-import './styles.css';
+import { router } from './router';
+import { restore } from './shared/session';
 
 applyDocumentLocale();
-createApp(App).use(i18n).mount('#app');
+createApp(App).use(createPinia()).use(i18n).use(router).mount('#app');
 void restore();

@@ -1,3 +1,4 @@
+/** The i18n instance: zh-CN (default) and English, each catalogue assembled from the features' messages (zh-CN.ts, en.ts). */
 import { createI18n } from 'vue-i18n';
 import en from './en';
 import zhCN, { type Messages } from './zh-CN';
