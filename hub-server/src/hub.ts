@@ -65,7 +65,7 @@ export async function startHub(config: HubConfig, opts: StartHubOptions = {}): P
     // 1. The modules, each from core's parts and the services of those it uses.
     const clock = opts.clock ?? systemClock;
     const metrics = createRegistry();
-    const events = new EventLog(db);
+    const events = new EventLog();
     const realtime = new RealtimeHub(logger.child({ part: 'realtime' }));
     const services: Record<string, unknown> = {};
     for (const m of HUB_MODULES) {

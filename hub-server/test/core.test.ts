@@ -31,7 +31,7 @@ describe('core: event log and durable consumer', () => {
     });
 
   it('hands every event to the handler once in its transaction; a failed batch comes again; the cursor survives a restart', async () => {
-    const log = new EventLog(db);
+    const log = new EventLog();
     const feed = log.feed<{ k: string }>('test.happened');
     let fail = true;
     const handled: string[] = [];
@@ -81,7 +81,7 @@ describe('core: event log and durable consumer', () => {
   });
 
   it('a consumer that starts at the present skips what was there before it', async () => {
-    const log = new EventLog(db);
+    const log = new EventLog();
     await append(log, 'test.late', ['old']);
     const got: string[] = [];
     const c = new DurableConsumer(db, silent, { consumer: 'late', feed: log.feed<{ k: string }>('test.late'), startAt: 'present', pollMs: null, handle: async (_tx, items) => void got.push(...items.map((i) => i.value.k)) });

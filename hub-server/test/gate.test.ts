@@ -593,6 +593,9 @@ describe('customs gate across a hub restart', () => {
       const n = await hub.modules.gate.notes.get(null, passportNo);
       expect(n?.status).toBe('passed');
       expect(n?.transitions.filter((t: { to: string }) => t.to === 'passed')).toHaveLength(1);
+      // the pass is published once, for the account book, in the core event log (gate.notePassed)
+      const published = await hub.db.query<{ payload: { passportNo: string; complete: boolean } }>(`select payload from core_events where topic = 'gate.notePassed' and key = $1`, [passportNo]);
+      expect(published.rows.map((r) => r.payload)).toEqual([expect.objectContaining({ passportNo, complete: true })]);
       // the cursor is at the last event: nothing is applied twice by another restart
       const cursor = (await hub.db.query<{ pos: number }>(`select pos from core_consumer_cursors where consumer = 'gate' and feed = 'devices.events'`)).rows[0]!.pos;
       const max = (await hub.db.query<{ m: number }>('select max(pos)::int as m from events')).rows[0]!.m;

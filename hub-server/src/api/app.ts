@@ -17,6 +17,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Registry } from 'prom-client';
 import { HubError, SESSION_COOKIE, can, type Permission } from '@cjp/contracts';
 import type { HubConfig } from '../config.js';
+import { errorBody } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { tokenFrom, type Principal } from './http.js';
 import { uiConfigRoutes } from './ui-config.js';
@@ -101,7 +102,7 @@ export async function createApp(deps: AppDeps) {
       return reply.status(status).send({ error: { code: 'HUB_ERR_VALIDATION', message: (err as Error).message } });
     }
     req.log.error({ err }, 'unhandled error');
-    return reply.status(500).send({ error: { code: 'HUB_ERR_INTERNAL', message: 'internal error; see the hub log' } });
+    return reply.status(500).send(errorBody(err));
   });
   app.setNotFoundHandler((req, reply) =>
     reply.status(404).send(new HubError('HUB_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`).toBody()),

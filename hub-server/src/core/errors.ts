@@ -11,11 +11,6 @@ export function errorBody(err: unknown): ErrorBody {
   return { error: { code: 'HUB_ERR_INTERNAL', message: 'internal error; see the hub log' } };
 }
 
-/** The HTTP status of an error (500 for what is not a HubError). */
-export function errorStatus(err: unknown): number {
-  return err instanceof HubError ? err.status : ERROR_CODES.HUB_ERR_INTERNAL;
-}
-
 /** The error a socket.io middleware passes to `next()`: the client reads `err.data` as the body. */
 export function socketError(err: HubError): Error & { data: ErrorBody } {
   return Object.assign(new Error(err.code), { data: err.toBody() });

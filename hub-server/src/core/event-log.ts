@@ -1,4 +1,4 @@
-import type { Db, Sql } from './db.js';
+import type { Sql } from './db.js';
 import { FeedSignal, type EventFeed, type FeedItem } from './feed.js';
 
 /**
@@ -10,8 +10,6 @@ import { FeedSignal, type EventFeed, type FeedItem } from './feed.js';
  */
 export class EventLog {
   private readonly signals = new Map<string, FeedSignal>();
-
-  constructor(private readonly db: Db) {}
 
   /** Appends one event of `topic` ("<module>.<event>") in the caller's transaction. */
   async append(tx: Sql, topic: string, payload: unknown, key: string | null = null): Promise<void> {
@@ -37,9 +35,4 @@ export class EventLog {
     };
   }
 
-  /** Every event of a topic, oldest first (admin screens, tests). */
-  async list<T>(topic: string, limit = 100): Promise<Array<FeedItem<T> & { at: string }>> {
-    const r = await this.db.query<{ pos: number; payload: T; at: Date }>('select pos, payload, at from core_events where topic = $1 order by pos desc limit $2', [topic, limit]);
-    return r.rows.reverse().map((x) => ({ pos: x.pos, value: x.payload, at: new Date(x.at).toISOString() }));
-  }
 }

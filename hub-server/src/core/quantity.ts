@@ -10,8 +10,3 @@ export { fromMicro, percentOf, sumDecimals, toMicro };
 export function canonicalDecimal(v: string): string {
   return fromMicro(toMicro(v));
 }
-
-/** The same, passing null through (nullable numeric columns). */
-export function canonicalOrNull(v: string | null): string | null {
-  return v === null ? null : canonicalDecimal(v);
-}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ClientMonitoredItemBase, ClientSession, ClientSubscription, DataValue, OPCUAClient } from 'node-opcua-client';
 import type { OPCUACertificateManager } from 'node-opcua-certificate-manager';
-import type { OpcuaChange, OpcuaEndpoint, OpcuaMember, OpcuaSessionOps, OpcuaWatch } from './connection.js';
+import type { OpcuaChange, OpcuaEndpoint, OpcuaMember, OpcuaSessionOps, OpcuaWatch } from './session-types.js';
 import { loadOpcua, type OpcuaLibrary } from './library.js';
 import { dropRejectedCopiesOfTrusted, pkiDirOf } from './pki.js';
 import { resolveNodeId, type OpcuaValue } from './values.js';
